@@ -1,0 +1,85 @@
+# Makefile — builds the engine library, the examples and the tests.
+#
+#   make            build everything (build/libag.a, build/examples/*, build/tests/*)
+#   make run        the notebook tour
+#   make test       build and run the test suite (GoogleTest, then the PyTorch parity cases)
+#   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
+#   make clean      remove build outputs
+#
+# CXXFLAGS can be overridden (make CXXFLAGS=-O0); the flags the build needs are kept apart.
+# SANITIZE=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer into build-sanitize/.
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -march=native
+LDFLAGS  ?=
+NEEDED   := -std=c++17 -Wall -Wextra -Iinclude -MMD -MP
+BUILD    := build
+
+ifeq ($(SANITIZE),1)
+  BUILD    := build-sanitize
+  CXXFLAGS := -O1 -g -fno-omit-frame-pointer
+  NEEDED   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ALL_FLAGS = $(NEEDED) $(CXXFLAGS)
+
+# ---- what to build ---------------------------------------------------------------------------
+LIB_SRC      := $(shell find src -name '*.cpp' | sort)
+LIB_OBJ      := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
+LIB          := $(BUILD)/libag.a
+
+EX_COMMON_SRC := $(sort $(wildcard examples/common/*.cpp))
+EX_COMMON_OBJ := $(EX_COMMON_SRC:%.cpp=$(BUILD)/obj/%.o)
+EX_SRC       := $(sort $(wildcard examples/*.cpp))
+EX_BIN       := $(EX_SRC:examples/%.cpp=$(BUILD)/examples/%)
+
+TEST_SRC     := $(sort $(wildcard tests/*.cpp))
+TEST_OBJ     := $(TEST_SRC:%.cpp=$(BUILD)/obj/%.o)
+TEST_BIN     := $(BUILD)/tests/ag_tests
+
+PARITY_SRC   := $(sort $(wildcard tests/parity_runner/*.cpp))
+PARITY_LIB_OBJ := $(filter-out %/main.o,$(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o))
+PARITY_BIN   := $(BUILD)/tests/parity
+PARITY_DIR   ?= tests/parity
+
+.PHONY: all run test parity clean
+.SECONDARY:
+all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
+
+# ---- compile and link ------------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_FLAGS) -DAG_BUILD_DIR='"$(BUILD)"' -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(EX_COMMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS)
+
+$(TEST_BIN): $(TEST_OBJ) $(PARITY_LIB_OBJ) $(EX_COMMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS) -lgtest_main -lgtest -pthread
+
+$(PARITY_BIN): $(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS)
+
+# ---- run -------------------------------------------------------------------------------------
+run: all
+	@./$(BUILD)/examples/00_autograd
+
+test: all
+	./$(TEST_BIN) --gtest_brief=1
+	./$(PARITY_BIN) $(PARITY_DIR)
+
+parity: $(PARITY_BIN)
+	./$(PARITY_BIN) $(PARITY_DIR)
+
+clean:
+	rm -rf build build-sanitize out
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,85 @@
+// ops.h — every differentiable operation of the engine, with the shapes it takes and returns.
+//
+// Teaches: a small set of primitives is enough. Each one lives in src/ops/ with its forward and
+// its backward side by side; everything else (losses, layers) is built by composing them.
+// Dims may be negative (-1 is the last dim), as in PyTorch.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ag/tensor.h"
+
+namespace ag {
+
+// ---- elementwise, with NumPy broadcasting (src/ops/elementwise.cpp) ---------------------------
+// Shapes are aligned from the right; a size-1 (or missing) dim is repeated to match the other.
+// a [..., n] with b [n] -> [..., n];   a [2, 1] with b [1, 3] -> [2, 3]
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& a);             // a [*] -> [*]
+Tensor add(const Tensor& a, float s);    // a [*] -> [*]
+Tensor mul(const Tensor& a, float s);    // a [*] -> [*]
+Tensor div(const Tensor& a, float s);    // a [*] -> [*]
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, float s);
+Tensor operator+(float s, const Tensor& a);
+Tensor operator-(const Tensor& a, float s);
+Tensor operator-(float s, const Tensor& a);
+Tensor operator*(const Tensor& a, float s);
+Tensor operator*(float s, const Tensor& a);
+Tensor operator/(const Tensor& a, float s);
+Tensor operator/(float s, const Tensor& a);
+
+// ---- elementwise functions (src/ops/unary.cpp) -----------------------------------------------
+// All: x [*] -> [*]
+Tensor tanh(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor pow(const Tensor& x, float exponent);
+Tensor square(const Tensor& x);
+
+// ---- matrix product (src/ops/matmul.cpp) -----------------------------------------------------
+// a [n, k] · b [k, m] -> [n, m]
+// a [..., n, k] · b [k, m] -> [..., n, m]   (b shared by every leading index: a Linear on [B, L, in])
+// a [B, n, k] · b [B, k, m] -> [B, n, m]    (one product per batch entry)
+Tensor matmul(const Tensor& a, const Tensor& b);
+// x [..., in] · weightᵀ [in, out] + bias [out] -> [..., out], as one op (see matmul.cpp for why).
+// bias may be undefined (no bias).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// ---- reductions (src/ops/reduce.cpp) ---------------------------------------------------------
+Tensor sum(const Tensor& x);                                  // [*] -> []
+Tensor mean(const Tensor& x);                                 // [*] -> []
+Tensor sum(const Tensor& x, int64_t dim, bool keepdim = false);   // [.., d, ..] -> [.., ..] or [.., 1, ..]
+Tensor mean(const Tensor& x, int64_t dim, bool keepdim = false);  // as sum, divided by d
+
+// ---- shape and indexing (src/ops/shape.cpp) --------------------------------------------------
+Tensor reshape(const Tensor& x, const Shape& shape);          // same values, new shape; one size may be -1
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);  // swaps two dims
+// The slice [start, start+length) of dim: [.., d, ..] -> [.., length, ..]
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+// One index of dim, the dim removed: x [B, L, H], select(x, 1, t) -> [B, H] (time step t)
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+// Joins tensors of one shape along a new dim: n × [B, H], dim 1 -> [B, n, H]
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
+// Joins tensors along an existing dim: [B, 2, H] and [B, 3, H], dim 1 -> [B, 5, H]
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+
+// ---- gather (src/ops/gather.cpp) -------------------------------------------------------------
+// Rows of a table picked by integer indices: table [N, D], indices (any shape S, integral values
+// in [0, N)) -> [S..., D]. A row picked twice gets both gradients added (Embedding needs this).
+Tensor index_select_rows(const Tensor& table, const Tensor& indices);
+
+}  // namespace ag

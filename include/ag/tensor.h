@@ -1,0 +1,111 @@
+// tensor.h — the Tensor: values, a shape, and (optionally) a place in the autograd graph.
+//
+// Teaches: a tensor is just a flat array of float32 read row-major through a shape. When it
+// requires grad, every op applied to it records a Node that remembers its inputs (parents) and
+// how to push a gradient back to them. backward() (autograd.cpp) walks those Nodes in reverse.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ag {
+
+// A shape lists the size of each dimension, outermost first: {2, 3} is 2 rows of 3 values.
+// Sizes are signed so that a negative size can be reported as the user's mistake it is.
+using Shape = std::vector<int64_t>;
+
+// "[2, 3]" — used in every error message.
+std::string shape_str(const Shape& shape);
+// Product of the sizes; throws on a negative size (names `op`).
+int64_t shape_numel(const Shape& shape, const char* op = "tensor");
+
+struct Node;
+// A backward function reads out.grad (dL/d out) and adds (+=) into its parents' gradients.
+// It receives its own node as an argument instead of capturing it: a closure that owned its own
+// output would be an ownership cycle, and the whole graph would leak.
+using BackwardFn = std::function<void(Node& out)>;
+
+// One value in the graph. Owned through shared_ptr by the Tensors that point to it and by the
+// nodes computed from it (its children). A node owns its parents, never its children.
+struct Node {
+    std::vector<float> data;  // (numel) the values, row-major
+    Shape shape;              // the sizes of the dimensions
+    std::vector<float> grad;  // (numel) dL/d data; empty until backward reaches this node
+    bool requires_grad = false;
+    bool retains_grad = false;  // keep grad of a non-leaf after backward (retain_grad())
+    bool released = false;      // backward freed this node's link to its parents
+    const char* op = "leaf";    // the op that produced it, for error messages
+    std::vector<std::shared_ptr<Node>> parents;  // the inputs of that op (owning)
+    BackwardFn backward;                         // empty for leaves
+    uint64_t visit_mark = 0;                     // used by the graph walk in backward()
+
+    Node() = default;
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+    ~Node();  // releases a long chain of parents iteratively (no deep recursion)
+
+    bool is_leaf() const { return !backward && !released; }
+    // The gradient buffer, allocated as zeros on first use. Backward functions add into it.
+    float* grad_buffer();
+};
+
+class Tensor {
+public:
+    Tensor() = default;  // an undefined tensor (e.g. the grad of a tensor before backward)
+    // values are read row-major into `shape`; their count must equal the shape's product.
+    Tensor(std::vector<float> values, Shape shape, bool requires_grad = false);
+    explicit Tensor(std::shared_ptr<Node> node) : node_(std::move(node)) {}
+
+    // ---- creation ----------------------------------------------------------------------------
+    static Tensor zeros(const Shape& shape, bool requires_grad = false);
+    static Tensor ones(const Shape& shape, bool requires_grad = false);
+    static Tensor full(const Shape& shape, float value, bool requires_grad = false);
+    static Tensor scalar(float value, bool requires_grad = false);  // shape {} (rank 0)
+    // Values 0, 1, ..., n-1 as floats: shape {n}.
+    static Tensor arange(int64_t n);
+
+    // ---- reading -----------------------------------------------------------------------------
+    bool defined() const { return node_ != nullptr; }
+    const Shape& shape() const;
+    int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+    int64_t size(int64_t d) const;  // d may be negative (counts from the end)
+    int64_t numel() const;
+    const std::vector<float>& values() const;  // (numel) row-major
+    std::vector<float>& values();              // writable: for optimizers and initialisers
+    float item() const;                        // the single value of a one-element tensor
+    float at(const std::vector<int64_t>& index) const;  // one value by its full index
+
+    // ---- autograd ----------------------------------------------------------------------------
+    bool requires_grad() const;
+    Tensor& set_requires_grad(bool on);  // leaves only, like PyTorch's requires_grad_()
+    bool is_leaf() const;
+    // dL/d this, same shape; undefined until a backward pass reached this tensor.
+    Tensor grad() const;
+    bool has_grad() const;
+    void zero_grad();  // sets the accumulated gradient to zeros (keeps its memory)
+    // Keep this non-leaf's gradient after backward (leaves always keep theirs).
+    void retain_grad();
+    // A new leaf with a copy of the values and no history: gradients stop here.
+    Tensor detach() const;
+    // Reverse-mode autodiff from this tensor. Without `grad_output` the tensor must hold one value
+    // (dL/dL = 1). Gradients are added to every leaf's grad. The graph is freed afterwards unless
+    // retain_graph is true; a second backward through a freed graph throws.
+    void backward(const Tensor& grad_output = Tensor(), bool retain_graph = false) const;
+    void backward(bool retain_graph) const { backward(Tensor(), retain_graph); }
+
+    const char* op() const;  // name of the op that produced this tensor ("leaf" for inputs)
+    Node& node() const;      // the underlying node (throws when undefined)
+    const std::shared_ptr<Node>& node_ptr() const { return node_; }
+
+private:
+    std::shared_ptr<Node> node_;
+};
+
+// Prints like PyTorch: tensor([[1.0000, 2.0000]], requires_grad=true), shape after the values.
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+}  // namespace ag

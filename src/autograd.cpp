@@ -1,0 +1,153 @@
+// autograd.cpp — reverse-mode automatic differentiation: record the graph, then walk it backwards.
+//
+// Teaches: the chain rule as an algorithm. Sort the graph so that every node comes after the
+// nodes it was computed from (topological order), seed dL/dL = 1, then visit the nodes in
+// reverse: each one's backward adds its share of the gradient into its parents. A node used
+// twice receives two contributions, which is why every backward adds (+=) and never assigns.
+#include "ag/autograd.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace ag {
+
+// ---- grad mode and anomaly mode --------------------------------------------------------------
+
+static thread_local bool grad_enabled = true;
+static thread_local bool anomaly_enabled = false;
+
+bool is_grad_enabled() { return grad_enabled; }
+NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
+
+void set_detect_anomaly(bool on) { anomaly_enabled = on; }
+bool is_anomaly_enabled() { return anomaly_enabled; }
+DetectAnomalyGuard::DetectAnomalyGuard() : previous_(anomaly_enabled) { anomaly_enabled = true; }
+DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = previous_; }
+
+static void check_finite(const std::vector<float>& v, const std::string& what) {
+    for (size_t i = 0; i < v.size(); ++i)
+        if (!std::isfinite(v[i]))
+            throw std::runtime_error("anomaly: " + what + " produced " +
+                                     (std::isnan(v[i]) ? "NaN" : "Inf") + " at flat index " +
+                                     std::to_string(i));
+}
+
+// ---- recording -------------------------------------------------------------------------------
+
+template <class Inputs>
+static Tensor record_impl(const char* op, std::vector<float> values, Shape shape,
+                          const Inputs& inputs, BackwardFn backward) {
+    Tensor out(std::move(values), std::move(shape));
+    if (anomaly_enabled) check_finite(out.values(), std::string("forward of '") + op + "'");
+    Node& n = out.node();
+    n.op = op;
+    if (!grad_enabled) return out;
+    bool any = false;
+    for (const Tensor& t : inputs) any = any || t.node().requires_grad;
+    if (!any) return out;
+    n.requires_grad = true;
+    n.parents.reserve(inputs.size());
+    for (const Tensor& t : inputs) n.parents.push_back(t.node_ptr());
+    n.backward = std::move(backward);
+    return out;
+}
+
+Tensor record(const char* op, std::vector<float> values, Shape shape,
+              std::initializer_list<Tensor> inputs, BackwardFn backward) {
+    return record_impl(op, std::move(values), std::move(shape), inputs, std::move(backward));
+}
+Tensor record(const char* op, std::vector<float> values, Shape shape,
+              const std::vector<Tensor>& inputs, BackwardFn backward) {
+    return record_impl(op, std::move(values), std::move(shape), inputs, std::move(backward));
+}
+
+// ---- backward --------------------------------------------------------------------------------
+
+// Every walk gets a fresh mark, so "visited" is one integer compare, with no set to clear.
+static uint64_t next_mark = 0;
+
+// Parents before children, found with an explicit stack (a recursive depth-first search would
+// overflow the call stack on a long sequence). Only nodes that require grad are visited.
+static std::vector<Node*> topological_order(Node* root) {
+    uint64_t mark = ++next_mark;
+    std::vector<Node*> order;
+    std::vector<std::pair<Node*, size_t>> stack;  // (node, next parent to look at)
+    root->visit_mark = mark;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+        auto& [node, next] = stack.back();
+        if (next < node->parents.size()) {
+            Node* p = node->parents[next++].get();
+            if (p->requires_grad && p->visit_mark != mark) {
+                p->visit_mark = mark;
+                stack.push_back({p, 0});
+            }
+        } else {
+            order.push_back(node);  // all its parents are already in `order`
+            stack.pop_back();
+        }
+    }
+    return order;
+}
+
+static void throw_released(const Node& n) {
+    throw std::logic_error(
+        std::string("backward: the graph through '") + n.op +
+        "' was already freed by an earlier backward(); to backpropagate through it twice, "
+        "pass retain_graph=true to the first backward()");
+}
+
+void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
+    Node& root = node();
+    if (!root.requires_grad)
+        throw std::logic_error("backward: tensor of shape " + shape_str(root.shape) +
+                               " does not require grad (no input of its graph has "
+                               "requires_grad=true)");
+    if (root.released) throw_released(root);
+    if (grad_output.defined()) {
+        if (grad_output.shape() != root.shape)
+            throw std::invalid_argument("backward: grad_output of shape " +
+                                        shape_str(grad_output.shape()) +
+                                        " does not match the tensor's shape " + shape_str(root.shape));
+    } else if (root.data.size() != 1) {
+        throw std::logic_error("backward: called on a tensor of shape " + shape_str(root.shape) +
+                               "; without grad_output it needs a single value (reduce it first, "
+                               "e.g. with sum() or mean(), or pass grad_output)");
+    }
+
+    std::vector<Node*> order = topological_order(&root);
+    for (Node* n : order)
+        if (n->released) throw_released(*n);
+
+    // Seed: dL/dL = 1, or the gradient the caller supplied.
+    float* g = root.grad_buffer();
+    for (size_t i = 0; i < root.data.size(); ++i)
+        g[i] += grad_output.defined() ? grad_output.values()[i] : 1.0f;
+
+    // Children before parents: when a node's backward runs, every use of it has reported.
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        Node* n = *it;
+        if (!n->backward || n->grad.empty()) continue;
+        n->backward(*n);
+        if (anomaly_enabled)
+            for (auto& p : n->parents)
+                if (!p->grad.empty()) check_finite(p->grad, std::string("backward of '") + n->op + "'");
+    }
+
+    // Free what a PyTorch user expects freed: the gradients of intermediate nodes (unless
+    // retain_grad() asked to keep them) and, without retain_graph, the links of the graph itself.
+    // Walking parents-first means a node freed here was visited already.
+    for (Node* n : order) {
+        if (!n->backward) continue;  // a leaf: keeps its accumulated gradient
+        if (!n->retains_grad) std::vector<float>().swap(n->grad);
+        if (!retain_graph) {
+            n->backward = nullptr;
+            n->released = true;
+            n->parents.clear();
+        }
+    }
+}
+
+}  // namespace ag

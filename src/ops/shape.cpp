@@ -1,0 +1,188 @@
+// shape.cpp — ops that move values around without changing them: reshape, transpose, narrow,
+// select, stack, cat.
+//
+// Teaches: when an op only copies values from one place to another, its backward copies the
+// gradient back along the same path (and adds where a value was copied more than once).
+// Every tensor here is contiguous, so these ops copy; the view is [outer, dim, inner] blocks.
+#include <algorithm>
+
+#include "ag/ops.h"
+#include "op_util.h"
+
+namespace ag {
+
+Tensor reshape(const Tensor& x, const Shape& shape) {
+    detail::require_defined("reshape", x);
+    Shape target = shape;
+    int64_t known = 1, infer = -1;
+    for (size_t i = 0; i < target.size(); ++i) {
+        if (target[i] == -1 && infer < 0) infer = static_cast<int64_t>(i);
+        else if (target[i] < 0)
+            throw std::invalid_argument("reshape: bad size " + std::to_string(target[i]) + " in " +
+                                        shape_str(shape) + " (one -1 at most)");
+        else known *= target[i];
+    }
+    if (infer >= 0) {
+        if (known == 0 || x.numel() % known != 0)
+            throw std::invalid_argument("reshape: cannot view shape " + shape_str(x.shape()) + " as " +
+                                        shape_str(shape));
+        target[infer] = x.numel() / known;
+    }
+    if (shape_numel(target, "reshape") != x.numel())
+        throw std::invalid_argument("reshape: shape " + shape_str(x.shape()) + " (" +
+                                    std::to_string(x.numel()) + " values) cannot become " +
+                                    shape_str(shape));
+    return record("reshape", x.values(), std::move(target), {x}, [](Node& o) {
+        // reshape moves no value: dx = dy, read in the old shape
+        if (float* gx = detail::grad_of(o, 0))
+            for (size_t i = 0; i < o.grad.size(); ++i) gx[i] += o.grad[i];
+    });
+}
+
+// ---- transpose ------------------------------------------------------------------------------
+
+// View x as [A, d0, B, d1, C] and swap d0 with d1. Used forwards and (with the same arguments on
+// the output shape) backwards.
+static void swap_dims(const float* src, float* dst, const Shape& s, int64_t d0, int64_t d1, bool add) {
+    int64_t A = detail::prod(s, 0, d0), n0 = s[d0], B = detail::prod(s, d0 + 1, d1), n1 = s[d1],
+            C = detail::prod(s, d1 + 1, s.size());
+    for (int64_t a = 0; a < A; ++a)
+        for (int64_t i = 0; i < n0; ++i)
+            for (int64_t b = 0; b < B; ++b)
+                for (int64_t j = 0; j < n1; ++j)
+                    for (int64_t c = 0; c < C; ++c) {
+                        int64_t from = (((a * n0 + i) * B + b) * n1 + j) * C + c;
+                        int64_t to = (((a * n1 + j) * B + b) * n0 + i) * C + c;
+                        if (add) dst[to] += src[from];
+                        else dst[to] = src[from];
+                    }
+}
+
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+    detail::require_defined("transpose", x);
+    const Shape& s = x.shape();
+    int64_t d0 = detail::normalize_dim("transpose", dim0, s);
+    int64_t d1 = detail::normalize_dim("transpose", dim1, s);
+    if (d0 > d1) std::swap(d0, d1);
+    Shape out_shape = s;
+    std::swap(out_shape[d0], out_shape[d1]);
+    std::vector<float> out(x.values().size());
+    if (d0 == d1) out = x.values();
+    else swap_dims(x.values().data(), out.data(), s, d0, d1, false);
+    Shape oshape = out_shape;
+    return record("transpose", std::move(out), std::move(oshape), {x}, [out_shape, d0, d1](Node& o) {
+        // the gradient goes back through the inverse permutation, which is the same swap
+        float* gx = detail::grad_of(o, 0);
+        if (!gx) return;
+        if (d0 == d1)
+            for (size_t i = 0; i < o.grad.size(); ++i) gx[i] += o.grad[i];
+        else swap_dims(o.grad.data(), gx, out_shape, d0, d1, true);
+    });
+}
+
+// ---- narrow and select ----------------------------------------------------------------------
+
+// Walks the slice [start, start+len) of the middle dim of a [outer, n, inner] buffer ("full")
+// alongside a compact [outer, len, inner] buffer ("part"), calling f(full_index, part_index).
+template <class F>
+static void for_slice(int64_t outer, int64_t n, int64_t inner, int64_t start, int64_t len, F f) {
+    for (int64_t o = 0; o < outer; ++o) {
+        const int64_t full = (o * n + start) * inner, part = o * len * inner;
+        for (int64_t i = 0; i < len * inner; ++i) f(full + i, part + i);
+    }
+}
+
+static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start, int64_t len,
+                    bool drop_dim) {
+    detail::require_defined(op, x);
+    const Shape& s = x.shape();
+    int64_t d = detail::normalize_dim(op, dim, s);
+    int64_t n = s[d];
+    if (start < 0 || len < 0 || start + len > n)
+        throw std::out_of_range(std::string(op) + ": " +
+                                (drop_dim ? "index " + std::to_string(start)
+                                          : "range [" + std::to_string(start) + ", " +
+                                                std::to_string(start + len) + ")") +
+                                " out of range for dim " + std::to_string(dim) + " of size " +
+                                std::to_string(n) + " (shape " + shape_str(s) + ")");
+    int64_t outer = detail::prod(s, 0, d), inner = detail::prod(s, d + 1, s.size());
+    std::vector<float> out(static_cast<size_t>(outer * len * inner));
+    const float* v = x.values().data();
+    for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { out[p] = v[f]; });
+    Shape shape = s;
+    if (drop_dim) shape.erase(shape.begin() + d);
+    else shape[d] = len;
+    return record(op, std::move(out), std::move(shape), {x}, [outer, n, inner, start, len](Node& o) {
+        // d slice/dx = 1 inside the slice, 0 outside
+        float* gx = detail::grad_of(o, 0);
+        if (!gx) return;
+        const float* g = o.grad.data();
+        for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { gx[f] += g[p]; });
+    });
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+    return slice("narrow", x, dim, start, length, false);
+}
+
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+    if (x.defined() && index < 0) {  // like PyTorch, -1 is the last index
+        int64_t d = detail::normalize_dim("select", dim, x.shape());
+        if (index >= -x.shape()[d]) index += x.shape()[d];
+    }
+    return slice("select", x, dim, index, 1, true);
+}
+
+// ---- stack and cat ---------------------------------------------------------------------------
+
+// Both join pieces along dim d: piece p fills rows [offset_p, offset_p + len_p) of that dim.
+static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, bool new_dim) {
+    if (xs.empty()) throw std::invalid_argument(std::string(op) + ": needs at least one tensor");
+    for (const Tensor& t : xs) detail::require_defined(op, t);
+    const Shape& s0 = xs[0].shape();
+    int64_t d = detail::normalize_dim(op, dim, s0, new_dim);
+    std::vector<int64_t> lens;
+    int64_t total = 0;
+    for (size_t p = 0; p < xs.size(); ++p) {
+        const Shape& s = xs[p].shape();
+        bool ok = new_dim ? s == s0 : s.size() == s0.size();
+        for (size_t i = 0; ok && !new_dim && i < s.size(); ++i) ok = i == size_t(d) || s[i] == s0[i];
+        if (!ok)
+            throw std::invalid_argument(std::string(op) + ": tensor " + std::to_string(p) +
+                                        " has shape " + shape_str(s) + " but tensor 0 has " +
+                                        shape_str(s0) +
+                                        (new_dim ? " (all must match)" : " (all dims but " +
+                                                                             std::to_string(dim) +
+                                                                             " must match)"));
+        lens.push_back(new_dim ? 1 : s[d]);
+        total += lens.back();
+    }
+    int64_t outer = detail::prod(s0, 0, d);
+    int64_t inner = detail::prod(s0, new_dim ? d : d + 1, s0.size());
+    Shape shape = s0;
+    if (new_dim) shape.insert(shape.begin() + d, total);
+    else shape[d] = total;
+    std::vector<float> out(static_cast<size_t>(outer * total * inner));
+    int64_t offset = 0;
+    for (size_t p = 0; p < xs.size(); ++p) {  // piece p is a slice of the output: copy it in
+        const float* v = xs[p].values().data();
+        for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { out[f] = v[q]; });
+        offset += lens[p];
+    }
+    return record(op, std::move(out), std::move(shape), xs, [lens, outer, total, inner](Node& o) {
+        // each piece receives the slice of the gradient it filled
+        int64_t offset = 0;
+        for (size_t p = 0; p < lens.size(); ++p) {
+            if (float* gx = detail::grad_of(o, p)) {
+                const float* g = o.grad.data();
+                for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { gx[q] += g[f]; });
+            }
+            offset += lens[p];
+        }
+    });
+}
+
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim) { return join("stack", xs, dim, true); }
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim) { return join("cat", xs, dim, false); }
+
+}  // namespace ag
