@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "ag/ops.h"
-#include "gemm.h"
+#include "ag/gemm.h"
 #include "op_util.h"
 
 namespace ag {

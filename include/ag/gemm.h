@@ -1,4 +1,4 @@
-// gemm.h — the three matrix-product loops that matmul's forward and backward need (internal).
+// gemm.h — the three matrix-product loops behind matmul and linear, forward and backward.
 //
 // Teaches: C += A·B is written with the innermost loop running along a row of B and a row of C
 // (the "i-k-j" order): both are contiguous in memory, so the compiler turns that loop into vector
