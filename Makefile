@@ -10,7 +10,7 @@
 # SANITIZE=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer into build-sanitize/.
 
 CXX      ?= g++
-CXXFLAGS ?= -O2 -march=native
+CXXFLAGS ?= -O3 -march=native
 LDFLAGS  ?=
 NEEDED   := -std=c++17 -Wall -Wextra -Iinclude -MMD -MP
 BUILD    := build
