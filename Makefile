@@ -4,6 +4,7 @@
 #   make run        the notebook tour
 #   make test       build and run the test suite (GoogleTest, then the PyTorch parity cases)
 #   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
+#   make bench      time the engine against a hand-written training loop
 #   make clean      remove build outputs
 #
 # CXXFLAGS can be overridden (make CXXFLAGS=-O0); the flags the build needs are kept apart.
@@ -43,7 +44,7 @@ PARITY_LIB_OBJ := $(filter-out %/main.o,$(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o))
 PARITY_BIN   := $(BUILD)/tests/parity
 PARITY_DIR   ?= tests/parity
 
-.PHONY: all run test parity clean
+.PHONY: all run test parity bench clean
 .SECONDARY:
 all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
 
@@ -75,6 +76,9 @@ run: all
 test: all
 	./$(TEST_BIN) --gtest_brief=1
 	./$(PARITY_BIN) $(PARITY_DIR)
+
+bench: $(BUILD)/examples/bench
+	./$(BUILD)/examples/bench
 
 parity: $(PARITY_BIN)
 	./$(PARITY_BIN) $(PARITY_DIR)
