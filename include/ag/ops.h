@@ -82,4 +82,13 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
 // in [0, N)) -> [S..., D]. A row picked twice gets both gradients added (Embedding needs this).
 Tensor index_select_rows(const Tensor& table, const Tensor& indices);
 
+// ---- recurrent step (src/ops/rnn_step.cpp) ---------------------------------------------------
+enum class Activation { Tanh, ReLU, Identity };
+// One Elman RNN step as a single op (fused for speed and memory; equal to the composed ops):
+// h = act(xw[:, t, :] + h_prev·W_hhᵀ + b_hh)
+// xw [B, L, H] (the input sequence already projected: x·W_ihᵀ + b_ih), h_prev [B, H],
+// w_hh [H, H], b_hh [H] -> [B, H]
+Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh,
+                const Tensor& b_hh, Activation act = Activation::Tanh);
+
 }  // namespace ag
