@@ -1,0 +1,63 @@
+// data.cpp — .dat tables: a header line, then rows of whitespace-separated cells.
+#include "data.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace ex {
+
+void make_dir(const std::string& path) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec || !std::filesystem::is_directory(path)) {
+        throw std::runtime_error("cannot create the folder '" + path + "': " + ec.message());
+    }
+}
+
+std::string num(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.9g", value);
+    return buffer;
+}
+
+std::vector<std::string> value_columns(int64_t count, const std::string& prefix) {
+    std::vector<std::string> names;
+    for (int64_t i = 0; i < count; ++i) names.push_back(prefix + std::to_string(i));
+    return names;
+}
+
+DataFile::DataFile(const std::string& path, const std::vector<std::string>& columns)
+    : path_(path), columns_(columns.size()) {
+    std::string header = "#";
+    for (const std::string& c : columns) header += " " + c;
+    out_.open(path_);
+    if (!(out_ << header << "\n")) throw std::runtime_error("cannot write '" + path_ + "'");
+}
+
+void DataFile::row(const std::vector<std::string>& cells) {
+    if (cells.size() != columns_) {
+        throw std::invalid_argument("row of " + std::to_string(cells.size()) + " cells for " +
+                                    std::to_string(columns_) + " columns in '" + path_ + "'");
+    }
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) line += (i ? " " : "") + cells[i];
+    if (!(out_ << line << "\n")) throw std::runtime_error("cannot write '" + path_ + "'");
+}
+
+void DataFile::row(const std::vector<double>& values) {
+    std::vector<std::string> cells;
+    for (double v : values) cells.push_back(num(v));
+    row(cells);
+}
+
+void DataFile::close() {
+    if (out_.is_open()) {
+        out_.close();
+        if (out_.fail()) throw std::runtime_error("cannot write '" + path_ + "'");
+    }
+}
+
+}  // namespace ex

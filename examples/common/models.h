@@ -1,0 +1,85 @@
+// models.h — the notebook's two models, built from the engine's layers.
+//
+// Teaches: a model is layers registered in the order PyTorch creates them. That order is also
+// the order the random initial weights are drawn in, so after ag::manual_seed(s) the weights
+// equal PyTorch's after torch.manual_seed(s): RNN layers first, then the Linear.
+#pragma once
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ag/ag.h"
+
+namespace ex {
+
+// Part 1 (context): RNN(1 -> 10), then Linear(10 -> 1) on every time step.
+struct RNNModel : ag::nn::Module {
+    ag::nn::RNN rnn{1, 10};       // members are built in this order: the RNN draws first
+    ag::nn::Linear dense{10, 1};
+
+    RNNModel() {
+        register_module("rnn", rnn);
+        register_module("dense", dense);
+    }
+    // x (B, L, 1) -> (B, L, 1): every hidden state h_t read out by the Linear
+    ag::Tensor forward(const ag::Tensor& x) const {
+        auto [hidden, h_n] = rnn.forward(x);  // hidden (B, L, 10), h_n (1, B, 10)
+        (void)h_n;
+        return dense.forward(hidden);
+    }
+};
+
+// Every RNN layer's per-step hidden states, and the model's output, from one forward pass.
+struct StackedSteps {
+    ag::Tensor output;                   // (B, L, 1)
+    std::vector<ag::nn::RNNSteps> layers;  // [k]: layer k's hidden[0][t] (B, 10) for every t
+};
+
+// Part 1 (vanishing gradient): `depth` single-layer RNNs stacked (rnn1: 1 -> 10, then 10 -> 10),
+// each feeding its hidden states to the next, then Linear(10 -> 1). The notebook uses depth 3.
+struct VanishingRNNModel : ag::nn::Module {
+    std::vector<std::unique_ptr<ag::nn::RNN>> rnns;  // rnn1, rnn2, ... (held by pointer: a
+    std::unique_ptr<ag::nn::Linear> dense;           // Module cannot move once registered)
+
+    explicit VanishingRNNModel(int depth = 3, int64_t hidden = 10) {
+        for (int k = 1; k <= depth; ++k) {
+            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 1 ? 1 : hidden, hidden));
+            register_module("rnn" + std::to_string(k), *rnns.back());
+        }
+        dense = std::make_unique<ag::nn::Linear>(hidden, 1);  // drawn after every RNN
+        register_module("dense", *dense);
+    }
+    // x (B, L, 1) -> (B, L, 1)
+    ag::Tensor forward(const ag::Tensor& x) const {
+        ag::Tensor h = x;
+        for (const auto& rnn : rnns) h = std::get<0>(rnn->forward(h));  // (B, L, 10)
+        return dense->forward(h);
+    }
+    // The same computation, keeping each layer's hidden state at every step, so that
+    // steps.layers[k].hidden[0][t].retain_grad() exposes dL/dh_t of layer k after backward.
+    StackedSteps forward_steps(const ag::Tensor& x) const {
+        StackedSteps steps;
+        ag::Tensor h = x;
+        for (const auto& rnn : rnns) {
+            steps.layers.push_back(rnn->forward_steps(h));
+            h = steps.layers.back().output;  // (B, L, 10)
+        }
+        steps.output = dense->forward(h);
+        return steps;
+    }
+    int depth() const { return static_cast<int>(rnns.size()); }
+};
+
+// sqrt(sum of squares) of every gradient of `module`'s parameters (0 for those without one).
+inline double grad_norm(const ag::nn::Module& module) {
+    double total = 0.0;
+    for (const ag::Tensor& p : module.parameters()) {
+        if (!p.has_grad()) continue;
+        for (float g : p.grad().values()) total += static_cast<double>(g) * g;
+    }
+    return std::sqrt(total);
+}
+
+}  // namespace ex
