@@ -5,6 +5,7 @@
 #   make test       build and run the test suite (GoogleTest, then the PyTorch parity cases)
 #   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
 #   make bench      time the engine against a hand-written training loop
+#   make readme-check  run every shell command shown in README.md
 #   make clean      remove build outputs
 #
 # CXXFLAGS can be overridden (make CXXFLAGS=-O0); the flags the build needs are kept apart.
@@ -44,7 +45,7 @@ PARITY_LIB_OBJ := $(filter-out %/main.o,$(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o))
 PARITY_BIN   := $(BUILD)/tests/parity
 PARITY_DIR   ?= tests/parity
 
-.PHONY: all run test parity bench clean
+.PHONY: all run test parity bench readme-check clean
 .SECONDARY:
 all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
 
@@ -82,6 +83,9 @@ bench: $(BUILD)/examples/bench
 
 parity: $(PARITY_BIN)
 	./$(PARITY_BIN) $(PARITY_DIR)
+
+readme-check: all
+	./tests/readme_check.sh
 
 clean:
 	rm -rf build build-sanitize out
