@@ -9,6 +9,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace ag {
 
@@ -121,6 +122,16 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
     for (Node* n : order)
         if (n->released) throw_released(*n);
 
+    // A non-leaf collects this pass's dL/d node in its grad buffer. A gradient kept there from an
+    // earlier pass (retain_grad with retain_graph) must not be sent back a second time: set it
+    // aside now and add it back when the pass is done.
+    std::vector<std::pair<Node*, std::vector<float>>> kept;  // in the order of `order`
+    for (Node* n : order)
+        if (n->backward && !n->grad.empty()) {
+            kept.push_back({n, std::move(n->grad)});
+            n->grad.clear();
+        }
+
     // Seed: dL/dL = 1, or the gradient the caller supplied.
     float* g = root.grad_buffer();
     for (size_t i = 0; i < root.data.size(); ++i)
@@ -139,9 +150,15 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
     // Free what a PyTorch user expects freed: the gradients of intermediate nodes (unless
     // retain_grad() asked to keep them) and, without retain_graph, the links of the graph itself.
     // Walking parents-first means a node freed here was visited already.
+    size_t k = 0;
     for (Node* n : order) {
         if (!n->backward) continue;  // a leaf: keeps its accumulated gradient
+        std::vector<float> old;      // its retained gradient from earlier passes
+        if (k < kept.size() && kept[k].first == n) old = std::move(kept[k++].second);
         if (!n->retains_grad) std::vector<float>().swap(n->grad);
+        else if (n->grad.empty()) n->grad = std::move(old);
+        else
+            for (size_t i = 0; i < old.size(); ++i) n->grad[i] += old[i];  // retained grads add up
         if (!retain_graph) {
             n->backward = nullptr;
             n->released = true;
