@@ -14,8 +14,8 @@ namespace ex {
 // Creates `path` and any missing parents; throws std::runtime_error naming it on failure.
 void make_dir(const std::string& path);
 
-// A number with 9 significant digits: enough to read a float32 back exactly.
-std::string num(double value);
+// A number with 9 significant digits (enough to read a float32 back exactly), or `digits`.
+std::string num(double value, int digits = 9);
 
 // "v0", "v1", ..., "v<count-1>": the value columns of a vector per row.
 std::vector<std::string> value_columns(int64_t count, const std::string& prefix = "v");

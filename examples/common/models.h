@@ -77,7 +77,8 @@ inline double grad_norm(const ag::nn::Module& module) {
     double total = 0.0;
     for (const ag::Tensor& p : module.parameters()) {
         if (!p.has_grad()) continue;
-        for (float g : p.grad().values()) total += static_cast<double>(g) * g;
+        const ag::Tensor grad = p.grad();  // a copy: keep it alive while reading its values
+        for (float g : grad.values()) total += static_cast<double>(g) * g;
     }
     return std::sqrt(total);
 }

@@ -64,13 +64,19 @@ std::string gnuplot_script(const Figure& figure, const std::string& program) {
     const std::string& n = figure.name;
     const int rows = (static_cast<int>(figure.panels.size()) + figure.columns - 1) / figure.columns;
     std::ostringstream gp;
+    // How to rerun it, one line per mode, the arrows lined up.
+    const std::vector<std::pair<std::string, std::string>> uses = {
+        {"gnuplot " + n + ".gp", n + ".png"},
+        {"gnuplot -e \"mode='svg'\" " + n + ".gp", n + ".svg"},
+        {"gnuplot -e \"mode='dumb'\" " + n + ".gp", "an ASCII plot in the terminal"},
+        {"gnuplot -p -e \"mode='window'\" " + n + ".gp", "a window (needs a display)"}};
     gp << "# " << n << ".gp — " << figure.title << "\n"
-       << "# Written by " << program << "; it reads the .dat files in this folder. Edit it, then:\n"
-       << "#   gnuplot " << n << ".gp                        -> " << n << ".png\n"
-       << "#   gnuplot -e \"mode='svg'\" " << n << ".gp       -> " << n << ".svg\n"
-       << "#   gnuplot -e \"mode='dumb'\" " << n << ".gp      -> an ASCII plot in the terminal\n"
-       << "#   gnuplot -p -e \"mode='window'\" " << n << ".gp -> a window (needs a display)\n"
-       << "if (!exists(\"mode\")) mode = \"png\"\n"
+       << "# Written by " << program << "; it reads the .dat files in this folder. Edit it, then:\n";
+    for (const auto& [command, result] : uses) {
+        gp << "#   " << command << std::string(uses[3].first.size() + 1 - command.size(), ' ')
+           << "-> " << result << "\n";
+    }
+    gp << "if (!exists(\"mode\")) mode = \"png\"\n"
        << "if (mode eq \"png\") { set terminal pngcairo size " << figure.width << "," << figure.height
        << " noenhanced font \"sans,11\"; set output \"" << n << ".png\" }\n"
        << "if (mode eq \"svg\") { set terminal svg size " << figure.width << "," << figure.height

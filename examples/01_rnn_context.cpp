@@ -1,0 +1,105 @@
+// 01_rnn_context.cpp — Part 1 of the notebook: how well does an RNN keep the context?
+//
+// For each sequence length, a sine wave of that many points over [0, 4π] is fed to a small RNN
+// whose output should reproduce its input. Ten epochs of Adam fit a short sequence fairly well;
+// the longer the sequence, the further the RNN's output drifts from the original.
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "ag/ag.h"
+#include "common/cli.h"
+#include "common/data.h"
+#include "common/models.h"
+#include "common/plot.h"
+#include "common/sine.h"
+
+int main(int argc, char** argv) {
+    ex::CommonOptions common;
+    std::vector<int64_t> lengths = {20, 100, 1000, 2000};
+    int64_t epochs = 10;
+    ex::Args args("01_rnn_context", "Part 1 - How is RNN limited? Context: an RNN learns to echo a sine wave");
+    args.option("--lengths", "L1,L2,...", "sequence lengths to compare", "20,100,1000,2000",
+                [&](const std::string& v) { lengths = ex::parse_positive_list(v); });
+    args.option("--epochs", "E", "full-batch training epochs per length", std::to_string(epochs),
+                [&](const std::string& v) { epochs = ex::parse_positive(v); });
+    args.common(common);
+    args.parse(argc, argv);
+    const std::string dir = common.out + "/01_rnn_context";
+    ex::make_dir(dir);
+    ex::Plotter plotter(common.plot, dir, "01_rnn_context");
+
+    std::vector<double> final_losses;
+    for (int64_t sequence_length : lengths) {
+        // data[0, t, 0] = sin(t · 4π/(L−1)), t = 0 .. L−1: numpy's sin(linspace(0, 4π, L))  (1, L, 1)
+        ag::Tensor data = ex::sine_data(sequence_length);
+
+        // A fresh model for every length, from the same seed: the notebook's starting weights.
+        ag::manual_seed(common.seed);
+        ex::RNNModel rnn_model;  // rnn: RNN(1 -> 10), dense: Linear(10 -> 1)
+        ag::optim::Adam optimizer(rnn_model.parameters(), /*lr=*/0.01);
+        ag::nn::MSELoss criterion;  // mean over t of (output_t − data_t)²
+
+        // Train: the whole sequence is one batch, and the input is also the target.
+        std::printf("sequence_length = %lld: training %lld epochs\n", (long long)sequence_length, (long long)epochs);
+        ex::DataFile loss_file(dir + "/loss_L" + std::to_string(sequence_length) + ".dat", {"epoch", "loss"});
+        const auto start = std::chrono::steady_clock::now();
+        double loss_value = 0.0;
+        for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+            optimizer.zero_grad();
+            ag::Tensor outputs = rnn_model.forward(data);  // (1, L, 1)
+            ag::Tensor loss = criterion(outputs, data);     // ()
+            loss.backward();                                // backpropagation through time
+            optimizer.step();
+            loss_value = loss.item();
+            loss_file.row({double(epoch), loss_value});
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::printf("  epoch %3lld/%lld  loss %.8g  (%.2f s)\n", (long long)epoch, (long long)epochs, loss_value, seconds);
+            std::fflush(stdout);
+        }
+        loss_file.close();
+        final_losses.push_back(loss_value);
+
+        // The RNN's outputs after training, without recording a graph.
+        ag::Tensor predictions;
+        {
+            ag::NoGradGuard no_grad;
+            predictions = rnn_model.forward(data);  // (1, L, 1)
+        }
+        const std::string name = "predictions_L" + std::to_string(sequence_length);
+        ex::DataFile table(dir + "/" + name + ".dat", {"t", "original", "rnn_output"});
+        for (int64_t t = 0; t < sequence_length; ++t) {
+            table.row({double(t), data.values()[t], predictions.values()[t]});
+        }
+        table.close();
+
+        // Original sequence vs RNN output, as in the notebook.
+        ex::Figure figure(name, "RNN and Context Retention");
+        ex::Panel panel("RNN and Context Retention (sequence_length = " + std::to_string(sequence_length) +
+                            ", final loss " + ex::num(loss_value, 4) + ")",
+                        "time step t", "value");
+        const bool dots = sequence_length <= 200;  // markers only where they can be told apart
+        panel.series.push_back({name + ".dat", "1:2", "Original Sequence", dots ? "linespoints pt 7 ps 0.8" : "lines lw 2"});
+        panel.series.push_back({name + ".dat", "1:3", "RNN Output", dots ? "linespoints dt 2 pt 2" : "lines dt 2 lw 2"});
+        panel.extra = "set key bottom left box opaque";
+        figure.panels.push_back(panel);
+        plotter.draw(figure);
+    }
+
+    // Every length's loss curve in one picture.
+    ex::Figure losses("loss", "Training loss per sequence length");
+    ex::Panel panel("Training loss per sequence length (Adam, lr 0.01)", "epoch", "MSE loss");
+    for (int64_t L : lengths) {
+        panel.series.push_back({"loss_L" + std::to_string(L) + ".dat", "1:2", "sequence_length = " + std::to_string(L)});
+    }
+    losses.panels.push_back(panel);
+    plotter.draw(losses);
+
+    std::printf("\nfinal loss after %lld epochs:\n  sequence_length  loss\n", (long long)epochs);
+    for (size_t k = 0; k < lengths.size(); ++k) {
+        std::printf("  %15lld  %.8g\n", (long long)lengths[k], final_losses[k]);
+    }
+    plotter.print_summary();
+    return 0;
+}

@@ -1,0 +1,108 @@
+// 02_vanishing_gradient.cpp — Part 1 of the notebook: a deeper RNN trained for longer.
+//
+// Three RNN layers stacked, then a Linear, learn to echo the sine wave, trained for 10, 20 and
+// 50 epochs. Besides the loss of every epoch (the notebook's `history`), each RNN layer's
+// gradient norm is recorded, so the picture shows what the gradients do, not only the loss.
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ag/ag.h"
+#include "common/cli.h"
+#include "common/data.h"
+#include "common/models.h"
+#include "common/plot.h"
+#include "common/sine.h"
+
+int main(int argc, char** argv) {
+    ex::CommonOptions common;
+    int64_t sequence_length = 20;
+    std::vector<int64_t> epoch_counts = {10, 20, 50};
+    ex::Args args("02_vanishing_gradient",
+                  "Part 1 - How is RNN limited? Vanishing gradient: three stacked RNNs trained for longer");
+    args.option("--length", "L", "sequence length", std::to_string(sequence_length),
+                [&](const std::string& v) { sequence_length = ex::parse_positive(v); });
+    args.option("--epochs", "E1,E2,...", "epoch counts to compare, each from a fresh model", "10,20,50",
+                [&](const std::string& v) { epoch_counts = ex::parse_positive_list(v); });
+    args.common(common);
+    args.parse(argc, argv);
+    const std::string dir = common.out + "/02_vanishing_gradient";
+    ex::make_dir(dir);
+    ex::Plotter plotter(common.plot, dir, "02_vanishing_gradient");
+
+    // data[0, t, 0] = sin(t · 4π/(L−1)): numpy's sin(linspace(0, 4π, L))            (1, L, 1)
+    ag::Tensor data = ex::sine_data(sequence_length);
+    const std::string L = std::to_string(sequence_length);
+    std::vector<double> final_losses;
+
+    for (int64_t num_epochs : epoch_counts) {
+        // A fresh model for every epoch count, from the same seed.
+        ag::manual_seed(common.seed);
+        ex::VanishingRNNModel vanishing_rnn_model(/*depth=*/3);  // rnn1, rnn2, rnn3, then dense
+        ag::optim::Adam optimizer(vanishing_rnn_model.parameters(), /*lr=*/0.01);
+        ag::nn::MSELoss criterion;
+
+        // history["loss"][e] = the loss of epoch e; history["grad_norm_rnnK"][e] = ||dL/dθ|| over
+        // layer K's parameters θ = sqrt(Σ g²), read after backward and before the Adam step.
+        std::map<std::string, std::vector<double>> history;
+        std::vector<std::string> columns = {"epoch", "loss"};
+        for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) columns.push_back("grad_norm_rnn" + std::to_string(k));
+
+        std::printf("sequence_length = %s, num_epochs = %lld (gradient norms per RNN layer)\n  epoch  loss          ",
+                    L.c_str(), (long long)num_epochs);
+        for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) std::printf("|g| rnn%-4d", k);
+        std::printf("\n");
+        const auto start = std::chrono::steady_clock::now();
+        for (int64_t epoch = 1; epoch <= num_epochs; ++epoch) {
+            optimizer.zero_grad();
+            ag::Tensor outputs = vanishing_rnn_model.forward(data);  // (1, L, 1)
+            ag::Tensor loss = criterion(outputs, data);               // ()
+            loss.backward();
+            std::printf("  %5lld  %-14.8g", (long long)epoch, double(loss.item()));
+            for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) {
+                const double norm = ex::grad_norm(*vanishing_rnn_model.rnns[k - 1]);
+                history["grad_norm_rnn" + std::to_string(k)].push_back(norm);
+                std::printf("%-11.4g ", norm);
+            }
+            optimizer.step();
+            history["loss"].push_back(loss.item());
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::printf(" (%.2f s)\n", seconds);
+            std::fflush(stdout);
+        }
+        final_losses.push_back(history["loss"].back());
+
+        // loss_L<L>_E<E>.dat: epoch loss grad_norm_rnn1 grad_norm_rnn2 grad_norm_rnn3
+        const std::string name = "loss_L" + L + "_E" + std::to_string(num_epochs);
+        ex::DataFile table(dir + "/" + name + ".dat", columns);
+        for (int64_t e = 0; e < num_epochs; ++e) {
+            std::vector<double> row = {double(e + 1)};
+            for (size_t c = 1; c < columns.size(); ++c) row.push_back(history[columns[c]][e]);
+            table.row(row);
+        }
+        table.close();
+
+        // The notebook's picture (loss vs epoch), with the layers' gradient norms beneath it.
+        ex::Figure figure(name, "Vanishing Gradient in Deeper RNNs (sequence_length = " + L + ", " +
+                                    std::to_string(num_epochs) + " epochs)");
+        figure.height = 820;
+        ex::Panel losses("Training loss", "Epochs", "Loss (MSE)");
+        losses.series.push_back({name + ".dat", "1:2", "Training Loss", "linespoints pt 7 ps 0.7"});
+        ex::Panel grads("Gradient norm of each RNN layer (before each Adam step)", "Epochs", "||dL/dparameters|| (log scale)");
+        grads.log_y = true;
+        for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) {
+            grads.series.push_back({name + ".dat", "1:" + std::to_string(k + 2), "rnn" + std::to_string(k)});
+        }
+        figure.panels = {losses, grads};
+        plotter.draw(figure);
+    }
+
+    std::printf("\nfinal loss (sequence_length = %s):\n  num_epochs  loss\n", L.c_str());
+    for (size_t k = 0; k < epoch_counts.size(); ++k) {
+        std::printf("  %10lld  %.8g\n", (long long)epoch_counts[k], final_losses[k]);
+    }
+    plotter.print_summary();
+    return 0;
+}
