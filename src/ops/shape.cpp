@@ -5,6 +5,7 @@
 // gradient back along the same path (and adds where a value was copied more than once).
 // Every tensor here is contiguous, so these ops copy; the view is [outer, dim, inner] blocks.
 #include <algorithm>
+#include <limits>
 
 #include "ag/ops.h"
 #include "op_util.h"
@@ -14,15 +15,17 @@ namespace ag {
 Tensor reshape(const Tensor& x, const Shape& shape) {
     detail::require_defined("reshape", x);
     Shape target = shape;
-    int64_t known = 1, infer = -1;
+    int64_t infer = -1;
     for (size_t i = 0; i < target.size(); ++i) {
         if (target[i] == -1 && infer < 0) infer = static_cast<int64_t>(i);
         else if (target[i] < 0)
             throw std::invalid_argument("reshape: bad size " + std::to_string(target[i]) + " in " +
                                         shape_str(shape) + " (one -1 at most)");
-        else known *= target[i];
     }
     if (infer >= 0) {
+        Shape rest = target;
+        rest[infer] = 1;
+        int64_t known = shape_numel(rest, "reshape");  // also rejects sizes whose product overflows
         if (known == 0 || x.numel() % known != 0)
             throw std::invalid_argument("reshape: cannot view shape " + shape_str(x.shape()) + " as " +
                                         shape_str(shape));
@@ -92,17 +95,24 @@ static void for_slice(int64_t outer, int64_t n, int64_t inner, int64_t start, in
     }
 }
 
+// start + len for an error message, where both may be wild (and their sum overflow int64).
+static std::string end_str(int64_t start, int64_t len) {
+    const int64_t big = std::numeric_limits<int64_t>::max(), small = std::numeric_limits<int64_t>::min();
+    if ((start > 0 && len > big - start) || (start < 0 && len < small - start)) return "overflow";
+    return std::to_string(start + len);
+}
+
 static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start, int64_t len,
                     bool drop_dim) {
     detail::require_defined(op, x);
     const Shape& s = x.shape();
     int64_t d = detail::normalize_dim(op, dim, s);
     int64_t n = s[d];
-    if (start < 0 || len < 0 || start + len > n)
+    if (start < 0 || len < 0 || start > n || len > n - start)
         throw std::out_of_range(std::string(op) + ": " +
                                 (drop_dim ? "index " + std::to_string(start)
                                           : "range [" + std::to_string(start) + ", " +
-                                                std::to_string(start + len) + ")") +
+                                                end_str(start, len) + ")") +
                                 " out of range for dim " + std::to_string(dim) + " of size " +
                                 std::to_string(n) + " (shape " + shape_str(s) + ")");
     int64_t outer = detail::prod(s, 0, d), inner = detail::prod(s, d + 1, s.size());
