@@ -72,7 +72,19 @@ $(PARITY_BIN): $(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 
 # ---- run -------------------------------------------------------------------------------------
 run: all
+	@echo "== Warm-up: the engine in ten lines (00_autograd) =="
 	@./$(BUILD)/examples/00_autograd
+	@echo; echo "== Part 1 - How is RNN limited? Context: sequence lengths 20, 100, 1000, 2000 (01_rnn_context) =="
+	@./$(BUILD)/examples/01_rnn_context
+	@echo; echo "== Part 1 - How is RNN limited? Vanishing gradient: 10, 20, 50 epochs (02_vanishing_gradient) =="
+	@./$(BUILD)/examples/02_vanishing_gradient
+	@echo; echo "== Part 2 - Embeddings (03_embeddings) =="
+	@./$(BUILD)/examples/03_embeddings
+	@echo; echo "== Part 3 - Positional Embeddings (04_positional_encoding) =="
+	@./$(BUILD)/examples/04_positional_encoding
+	@echo; echo "== Part 4 - Encoder Input (05_encoder_input) =="
+	@./$(BUILD)/examples/05_encoder_input
+	@echo; echo "Data, gnuplot scripts and pictures are in out/. Rerun one part with other flags: build/examples/NAME --help"
 
 test: all
 	./$(TEST_BIN) --gtest_brief=1
