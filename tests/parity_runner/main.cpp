@@ -1,3 +1,11 @@
-// Placeholder until the parity runner lands: reports no cases.
-#include <cstdio>
-int main() { std::printf("0 passed, 0 failed\n"); return 0; }
+// main.cpp — `parity DIR` runs every PyTorch parity case in DIR (see tests/parity/README.md).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "parity.h"
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    return parity::run_cli(args, std::cout, std::cerr);
+}

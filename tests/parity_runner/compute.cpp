@@ -1,0 +1,381 @@
+// compute.cpp — each case kind rebuilt with the engine: the same modules, the same loss, the same
+// optimizer steps as the PyTorch script that wrote the expected numbers.
+//
+// Teaches: what each parity case checks, in a few lines of engine code per kind. The inputs are
+// checked against the kind first (names, shapes, ranges), so a wrong file says which line is wrong.
+#include <cmath>
+#include <memory>
+#include <set>
+
+#include "ag/ag.h"
+#include "parity.h"
+
+namespace parity {
+
+namespace {
+
+using ag::Shape;
+using ag::Tensor;
+
+// Reads a case's params and tensors by name, checks them, and remembers which were used so that
+// a stray (misspelt) item is reported instead of silently ignored.
+class Inputs {
+public:
+    explicit Inputs(const Case& c) : c_(c) {}
+
+    [[noreturn]] void fail(int line, const std::string& reason) const {
+        throw CaseError(c_.file + ":" + std::to_string(line) + ": " + reason);
+    }
+
+    bool has_param(const std::string& name) const { return c_.params.count(name) > 0; }
+
+    const ParamText& param(const std::string& name) {
+        auto it = c_.params.find(name);
+        if (it == c_.params.end()) fail(c_.kind_line, "case " + c_.kind + " needs 'param " + name + "' (missing)");
+        used_params_.insert(name);
+        return it->second;
+    }
+
+    // A whole number in [lo, hi].
+    int64_t integer(const std::string& name, int64_t lo, int64_t hi) {
+        const ParamText& p = param(name);
+        if (!(p.value == std::floor(p.value)) || p.value < static_cast<double>(lo) || p.value > static_cast<double>(hi))
+            fail(p.line, "param " + name + " = " + p.text + " must be a whole number in [" + std::to_string(lo) +
+                             ", " + std::to_string(hi) + "]");
+        return static_cast<int64_t>(p.value);
+    }
+
+    double real(const std::string& name) { return param(name).value; }
+    double real_or(const std::string& name, double fallback) { return has_param(name) ? real(name) : fallback; }
+
+    uint64_t seed(const std::string& name) {
+        const ParamText& p = param(name);
+        const char* s = p.text.c_str();
+        char* end = nullptr;
+        unsigned long long v = std::strtoull(s, &end, 10);
+        if (end == s || *end != '\0' || p.text[0] == '-')
+            fail(p.line, "param " + name + " = " + p.text + " must be a non-negative whole number");
+        return static_cast<uint64_t>(v);
+    }
+
+    bool has_tensor(const std::string& name) const { return find(name) != nullptr; }
+
+    const TensorText& text(const std::string& name) {
+        const TensorText* t = find(name);
+        if (!t) fail(c_.kind_line, "case " + c_.kind + " needs 'tensor " + name + "' (missing)");
+        used_tensors_.insert(name);
+        return *t;
+    }
+
+    // The tensor `name`, which must have shape `want` (`meaning` spells the dims out).
+    Tensor tensor(const std::string& name, const Shape& want, const std::string& meaning) {
+        const TensorText& t = text(name);
+        if (t.shape != want)
+            fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but this case needs " +
+                             ag::shape_str(want) + " " + meaning);
+        return to_tensor(t);
+    }
+
+    // The tensor `name` of rank `rank` (any sizes; the caller checks them).
+    Tensor tensor_of_rank(const std::string& name, size_t rank, const std::string& meaning) {
+        const TensorText& t = text(name);
+        if (t.shape.size() != rank)
+            fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but must be " + meaning);
+        return to_tensor(t);
+    }
+
+    // A module about to be built holds `count` values that must all come from the file: refuse
+    // sizes the file cannot possibly fill before allocating them.
+    void require_given(int64_t count, const std::string& what) const {
+        int64_t given = 0;
+        for (const auto& t : c_.tensors) given += static_cast<int64_t>(t.second.values.size());
+        if (count > given)
+            fail(c_.kind_line, what + " has " + std::to_string(count) + " parameter values but the file gives only " +
+                                   std::to_string(given) + " values in all");
+    }
+
+    int line_of(const std::string& name) const { return find(name) ? find(name)->line : c_.kind_line; }
+
+    // Everything in the file must have been read by now.
+    void finish() const {
+        for (const auto& p : c_.params)
+            if (!used_params_.count(p.first))
+                fail(p.second.line, "param '" + p.first + "' is not used by a case of kind " + c_.kind);
+        for (const auto& t : c_.tensors)
+            if (!used_tensors_.count(t.first))
+                fail(t.second.line, "tensor '" + t.first + "' is not used by a case of kind " + c_.kind);
+        if (c_.kind != "init" && !c_.modules.empty())
+            fail(c_.modules[0].line, "'module' lines belong to init cases, not to kind " + c_.kind);
+    }
+
+    const Case& c() const { return c_; }
+
+private:
+    const TensorText* find(const std::string& name) const {
+        for (const auto& t : c_.tensors)
+            if (t.first == name) return &t.second;
+        return nullptr;
+    }
+    static Tensor to_tensor(const TensorText& t) {
+        std::vector<float> v(t.values.begin(), t.values.end());
+        return Tensor(std::move(v), t.shape);
+    }
+
+    const Case& c_;
+    std::set<std::string> used_params_, used_tensors_;
+};
+
+using Results = std::map<std::string, Tensor>;
+
+const int64_t kMaxSize = 1 << 20;  // upper bound of any size param: keeps a typo from eating memory
+
+// The gradient of a leaf, zeros when no gradient reached it (PyTorch would say None).
+Tensor grad_or_zeros(const Tensor& t) { return t.has_grad() ? t.grad() : Tensor::zeros(t.shape()); }
+
+// Copies the case's tensor for every parameter of `m` (named `prefix` + PyTorch's name) into it.
+void load_parameters(Inputs& in, ag::nn::Module& m, const std::string& prefix = "") {
+    for (auto& [name, p] : m.named_parameters()) {
+        Tensor given = in.tensor(prefix + name, p.shape(), "(the shape of " + prefix + name + ")");
+        p.values() = given.values();
+    }
+}
+
+// ---- linear ------------------------------------------------------------------------------------
+Results run_linear(Inputs& in) {
+    const int64_t n_in = in.integer("in_features", 1, kMaxSize), n_out = in.integer("out_features", 1, kMaxSize);
+    const TensorText& xt = in.text("input");
+    if (xt.shape.empty() || xt.shape.back() != n_in)
+        in.fail(xt.line, "tensor input has shape " + ag::shape_str(xt.shape) + " but must be [..., " +
+                             std::to_string(n_in) + "] (in_features last)");
+    Tensor input = in.tensor("input", xt.shape, "");
+    const bool has_bias = in.has_tensor("bias");
+    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
+    ag::nn::Linear lin(n_in, n_out, has_bias);
+    load_parameters(in, lin);
+    Shape ts = xt.shape;
+    ts.back() = n_out;
+    Tensor target = in.tensor("target", ts, "(input's shape with out_features last)");
+    in.finish();
+
+    input.set_requires_grad(true);
+    Tensor out = lin.forward(input);
+    Tensor loss = ag::nn::mse_loss(out, target);
+    loss.backward();
+    Results r{{"output", out}, {"loss", loss}, {"grad:input", grad_or_zeros(input)},
+              {"grad:weight", grad_or_zeros(lin.weight)}};
+    if (has_bias) r["grad:bias"] = grad_or_zeros(lin.bias);
+    return r;
+}
+
+// ---- rnn ---------------------------------------------------------------------------------------
+Results run_rnn(Inputs& in) {
+    const int64_t n_in = in.integer("input_size", 1, kMaxSize), H = in.integer("hidden_size", 1, kMaxSize);
+    const int64_t layers = in.integer("num_layers", 1, 1024);
+    Tensor input = in.tensor_of_rank("input", 3, "[batch, length, input_size]");
+    const int64_t B = input.size(0), L = input.size(1);
+    if (input.size(2) != n_in || L < 1)
+        in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) + " but must be [batch, length >= 1, " +
+                                         std::to_string(n_in) + "]");
+    Tensor target = in.tensor("target", {B, L, H}, "[batch, length, hidden_size]");
+    Tensor h0;
+    if (in.has_tensor("h0")) h0 = in.tensor("h0", {layers, B, H}, "[num_layers, batch, hidden_size]");
+    in.require_given(H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2), "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")");
+    ag::nn::RNN rnn(n_in, H, layers);
+    load_parameters(in, rnn);
+    in.finish();
+
+    input.set_requires_grad(true);
+    if (h0.defined()) h0.set_requires_grad(true);
+    auto [output, h_n] = rnn.forward(input, h0);
+    Tensor loss = ag::nn::mse_loss(output, target);
+    loss.backward();
+    Results r{{"output", output}, {"h_n", h_n}, {"loss", loss}, {"grad:input", grad_or_zeros(input)}};
+    if (h0.defined()) r["grad:h0"] = grad_or_zeros(h0);
+    for (auto& [name, p] : rnn.named_parameters()) r["grad:" + name] = grad_or_zeros(p);
+    return r;
+}
+
+// ---- embedding ---------------------------------------------------------------------------------
+Results run_embedding(Inputs& in) {
+    const int64_t n = in.integer("num_embeddings", 1, kMaxSize), dim = in.integer("embedding_dim", 1, kMaxSize);
+    const TensorText& it = in.text("indices");
+    for (size_t i = 0; i < it.values.size(); ++i) {
+        double v = it.values[i];
+        if (v != std::floor(v) || v < 0 || v >= static_cast<double>(n))
+            in.fail(it.line + 1, "index " + std::to_string(v) + " (value " + std::to_string(i) +
+                                     ") is not a whole number in [0, " + std::to_string(n) + ")");
+    }
+    Tensor indices = in.tensor("indices", it.shape, "");
+    in.require_given(n * dim, "Embedding(" + std::to_string(n) + ", " + std::to_string(dim) + ")");
+    ag::nn::Embedding emb(n, dim);
+    load_parameters(in, emb);
+    Shape ts = it.shape;
+    ts.push_back(dim);
+    Tensor target = in.tensor("target", ts, "(the indices' shape, then embedding_dim)");
+    in.finish();
+
+    Tensor out = emb.forward(indices);
+    Tensor loss = ag::nn::mse_loss(out, target);
+    loss.backward();
+    return {{"output", out}, {"loss", loss}, {"grad:weight", grad_or_zeros(emb.weight)}};
+}
+
+// ---- adam --------------------------------------------------------------------------------------
+Results run_adam(Inputs& in) {
+    const int64_t n_in = in.integer("in_features", 1, kMaxSize), n_out = in.integer("out_features", 1, kMaxSize);
+    ag::optim::AdamOptions opt;
+    opt.lr = in.real("lr");
+    opt.beta1 = in.real_or("beta1", opt.beta1);
+    opt.beta2 = in.real_or("beta2", opt.beta2);
+    opt.eps = in.real_or("eps", opt.eps);
+    opt.weight_decay = in.real_or("weight_decay", opt.weight_decay);
+    const int64_t steps = in.integer("steps", 1, 1000000);
+    const TensorText& xt = in.text("input");
+    if (xt.shape.empty() || xt.shape.back() != n_in)
+        in.fail(xt.line, "tensor input has shape " + ag::shape_str(xt.shape) + " but must be [..., " +
+                             std::to_string(n_in) + "] (in_features last)");
+    Tensor input = in.tensor("input", xt.shape, "");
+    Shape ts = xt.shape;
+    ts.back() = n_out;
+    Tensor target = in.tensor("target", ts, "(input's shape with out_features last)");
+    const bool has_bias = in.has_tensor("bias");
+    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
+    ag::nn::Linear lin(n_in, n_out, has_bias);
+    load_parameters(in, lin);
+    in.finish();
+
+    ag::optim::Adam adam(lin.parameters(), opt);  // throws on bad hyper-parameters
+    std::vector<float> history;
+    for (int64_t s = 0; s < steps; ++s) {
+        adam.zero_grad();
+        Tensor loss = ag::nn::mse_loss(lin.forward(input), target);
+        loss.backward();
+        history.push_back(loss.item());  // the loss before this step's update
+        adam.step();
+    }
+    Results r{{"loss_history", Tensor(history, {steps})}, {"final:weight", lin.weight.detach()}};
+    if (has_bias) r["final:bias"] = lin.bias.detach();
+    return r;
+}
+
+// ---- train_rnn_model ---------------------------------------------------------------------------
+// The notebook's model: `rnn_layers` single-layer RNNs stacked, then Linear(hidden, 1).
+struct StackedRNNModel : ag::nn::Module {
+    std::vector<std::unique_ptr<ag::nn::RNN>> rnns;
+    std::unique_ptr<ag::nn::Linear> dense;
+
+    StackedRNNModel(int64_t layers, int64_t hidden) {
+        for (int64_t k = 0; k < layers; ++k) {
+            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 0 ? 1 : hidden, hidden));
+            register_module("rnn" + std::to_string(k + 1), *rnns.back());
+        }
+        dense = std::make_unique<ag::nn::Linear>(hidden, 1);
+        register_module("dense", *dense);
+    }
+    Tensor forward(const Tensor& x) const {  // (B, L, 1) -> (B, L, 1)
+        Tensor h = x;
+        for (const auto& rnn : rnns) h = std::get<0>(rnn->forward(h));
+        return dense->forward(h);
+    }
+};
+
+Results run_train_rnn_model(Inputs& in) {
+    const int64_t L = in.integer("sequence_length", 1, kMaxSize);
+    const int64_t layers = in.integer("rnn_layers", 1, 1024), H = in.integer("hidden_size", 1, 4096);
+    const int64_t epochs = in.integer("epochs", 1, 1000000);
+    const double lr = in.real("lr");
+    Tensor input = in.tensor_of_rank("input", 3, "[batch, sequence_length, 1]");
+    if (input.size(1) != L || input.size(2) != 1 || input.size(0) < 1)
+        in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) + " but must be [batch, " +
+                                         std::to_string(L) + ", 1]");
+    in.require_given(H * (1 + H + 2) + (layers - 1) * H * (2 * H + 2) + H + 1, "the stacked RNN model");
+    StackedRNNModel model(layers, H);
+    load_parameters(in, model);
+    in.finish();
+
+    ag::optim::Adam adam(model.parameters(), lr);
+    std::vector<float> history;
+    for (int64_t e = 0; e < epochs; ++e) {
+        adam.zero_grad();
+        Tensor loss = ag::nn::mse_loss(model.forward(input), input);  // the input is its own target
+        loss.backward();
+        history.push_back(loss.item());
+        adam.step();
+    }
+    Tensor predictions;
+    {
+        ag::NoGradGuard no_grad;
+        predictions = model.forward(input);
+    }
+    Results r{{"loss_history", Tensor(history, {epochs})}, {"predictions", predictions}};
+    for (auto& [name, p] : model.named_parameters()) r["final:" + name] = p.detach();
+    return r;
+}
+
+// ---- positional_encoding -----------------------------------------------------------------------
+Results run_positional_encoding(Inputs& in) {
+    const int64_t max_len = in.integer("max_len", 1, kMaxSize), d_model = in.integer("d_model", 1, kMaxSize);
+    if (max_len * d_model > 50000000) in.fail(in.c().params.at("max_len").line, "max_len × d_model is too large");
+    in.finish();
+    return {{"pe", ag::nn::positional_encoding(max_len, d_model)}};
+}
+
+// ---- init --------------------------------------------------------------------------------------
+Results run_init(Inputs& in) {
+    const uint64_t seed = in.seed("seed");
+    in.finish();
+    const Case& c = in.c();
+    if (c.modules.empty()) in.fail(c.kind_line, "an init case needs 'module NAME TYPE ARG...' lines");
+    ag::manual_seed(seed);
+    Results r;
+    int64_t total = 0;
+    for (const ModuleText& m : c.modules) {
+        auto arg_count = [&](size_t lo, size_t hi, const std::string& usage) {
+            if (m.args.size() < lo || m.args.size() > hi) in.fail(m.line, "module " + m.type + " takes " + usage);
+            for (int64_t a : m.args)
+                if (a < 1 || a > kMaxSize)
+                    in.fail(m.line, "module " + m.name + ": argument " + std::to_string(a) + " must be in [1, " +
+                                        std::to_string(kMaxSize) + "]");
+        };
+        std::unique_ptr<ag::nn::Module> mod;
+        int64_t count = 0;  // parameter values this module will hold, checked before allocating
+        if (m.type == "RNN") {
+            arg_count(2, 3, "input_size hidden_size [num_layers]");
+            int64_t layers = m.args.size() > 2 ? m.args[2] : 1, H = m.args[1];
+            count = H * (m.args[0] + H + 2) + (layers - 1) * H * (2 * H + 2);
+            if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            mod = std::make_unique<ag::nn::RNN>(m.args[0], H, layers);
+        } else if (m.type == "Linear") {
+            arg_count(2, 2, "in_features out_features");
+            count = m.args[1] * (m.args[0] + 1);
+            if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            mod = std::make_unique<ag::nn::Linear>(m.args[0], m.args[1]);
+        } else if (m.type == "Embedding") {
+            arg_count(2, 2, "num_embeddings embedding_dim");
+            count = m.args[0] * m.args[1];
+            if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            mod = std::make_unique<ag::nn::Embedding>(m.args[0], m.args[1]);
+        } else {
+            in.fail(m.line, "unknown module type '" + m.type + "' (known: RNN, Linear, Embedding)");
+        }
+        total += count;
+        for (auto& [name, p] : mod->named_parameters()) r[m.name + "." + name] = p.detach();
+    }
+    return r;
+}
+
+}  // namespace
+
+std::map<std::string, Tensor> compute(const Case& c) {
+    Inputs in(c);
+    if (c.kind == "linear") return run_linear(in);
+    if (c.kind == "rnn") return run_rnn(in);
+    if (c.kind == "embedding") return run_embedding(in);
+    if (c.kind == "adam") return run_adam(in);
+    if (c.kind == "train_rnn_model") return run_train_rnn_model(in);
+    if (c.kind == "positional_encoding") return run_positional_encoding(in);
+    if (c.kind == "init") return run_init(in);
+    in.fail(c.kind_line, "unknown case kind '" + c.kind + "'");
+}
+
+}  // namespace parity
