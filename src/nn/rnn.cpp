@@ -40,11 +40,11 @@ RNN::RNN(int64_t input_size_, int64_t hidden_size_, int64_t num_layers_, Nonline
     }
 }
 
-static Tensor activate(Nonlinearity nl, const Tensor& x) {
+static Activation activation_of(Nonlinearity nl) {
     switch (nl) {
-        case Nonlinearity::Tanh: return tanh(x);
-        case Nonlinearity::ReLU: return relu(x);
-        case Nonlinearity::Identity: return x;
+        case Nonlinearity::Tanh: return Activation::Tanh;
+        case Nonlinearity::ReLU: return Activation::ReLU;
+        case Nonlinearity::Identity: return Activation::Identity;
     }
     throw std::invalid_argument("RNN: unknown nonlinearity");
 }
@@ -63,6 +63,7 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
                                     std::to_string(num_layers) + ", " + std::to_string(B) + ", " +
                                     std::to_string(H) + "] (num_layers, batch, hidden_size)");
 
+    const Activation act = activation_of(nonlinearity);
     RNNSteps out;
     out.hidden.resize(static_cast<size_t>(num_layers));
     std::vector<Tensor> last;   // num_layers × (B, H)
@@ -73,8 +74,9 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
         Tensor h = h0.defined() ? select(h0, 0, k) : Tensor::zeros({B, H});  // (B, H)
         std::vector<Tensor>& hs = out.hidden[k];
         for (int64_t t = 0; t < L; ++t) {
-            // h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)
-            h = activate(nonlinearity, select(xproj, 1, t) + linear(h, weight_hh[k], bias_hh[k]));
+            // h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh), i.e.
+            //     act(select(xproj, 1, t) + linear(h, W_hh, b_hh)) as one fused op
+            h = rnn_step(xproj, t, h, weight_hh[k], bias_hh[k], act);
             hs.push_back(h);
         }
         layer_input = stack(hs, 1);  // (B, L, H): the next layer's input
