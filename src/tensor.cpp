@@ -24,14 +24,17 @@ std::string shape_str(const Shape& shape) {
 }
 
 int64_t shape_numel(const Shape& shape, const char* op) {
-    int64_t n = 1;
+    // `nonzero` bounds the product of the non-zero sizes too: a shape like [0, 2⁶², 2⁶²] holds no
+    // values, but the ops' index arithmetic over its other dims would overflow.
+    int64_t n = 1, nonzero = 1;
     for (int64_t d : shape) {
         if (d < 0)
             throw std::invalid_argument(std::string(op) + ": negative dimension " +
                                         std::to_string(d) + " in shape " + shape_str(shape));
-        if (d != 0 && n > (int64_t(1) << 40) / d)
+        if (d != 0 && nonzero > (int64_t(1) << 40) / d)
             throw std::invalid_argument(std::string(op) + ": shape " + shape_str(shape) +
                                         " is too large");
+        if (d != 0) nonzero *= d;
         n *= d;
     }
     return n;

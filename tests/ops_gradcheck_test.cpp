@@ -308,6 +308,14 @@ TEST(GradUnary, PowAndSquare) {
     EXPECT_TRUE(grad_ok([](const V& v) { return ag::square(v[0]); }, {rand_tensor({2, 3}, 5)}));
 }
 
+TEST(GradUnary, PowZeroHasZeroGradientEverywhere) {
+    // x⁰ = 1: d/dx = 0, also at x = 0 (PyTorch gives 0 there too, not NaN)
+    Tensor x({0, 2, -1}, {3}, true);
+    ag::sum(ag::pow(x, 0.0f)).backward();
+    EXPECT_EQ(x.grad().values(), (std::vector<float>{0, 0, 0}));
+    EXPECT_EQ(ag::pow(x, 0.0f).values(), (std::vector<float>{1, 1, 1}));
+}
+
 TEST(GradUnary, ReluAwayFromZero) {
     Tensor x = rand_away_from_zero({3, 4}, 6);
     EXPECT_TRUE(grad_ok([](const V& v) { return ag::relu(v[0]); }, {x}));

@@ -149,6 +149,11 @@ TEST(TensorErrors, NegativeShapeIsRejected) {
 
 TEST(TensorErrors, HugeShapeIsRejectedNotAllocated) {
     EXPECT_THROW(Tensor::zeros({1 << 30, 1 << 30, 1 << 30}), std::invalid_argument);
+    // no values, but the sizes of the other dims would overflow the ops' index arithmetic
+    const int64_t big = int64_t(1) << 40;
+    EXPECT_TRUE(contains_all(message_of<std::invalid_argument>([&] { Tensor({}, {0, big, big}); }),
+                             {"too large"}));
+    EXPECT_NO_THROW(Tensor({}, {0, big}));
 }
 
 TEST(TensorErrors, UndefinedTensorThrowsOnUse) {

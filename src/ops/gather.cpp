@@ -4,6 +4,7 @@
 // row's gradient into the row it came from; a word that appears twice in a sentence sends two
 // gradients to the same row, and they must add up (+=), not overwrite each other.
 #include <cmath>
+#include <cstdio>
 
 #include "ag/ops.h"
 #include "op_util.h"
@@ -21,15 +22,17 @@ Tensor index_select_rows(const Tensor& table, const Tensor& indices) {
     std::vector<int64_t> rows;
     rows.reserve(indices.values().size());
     for (float f : indices.values()) {
-        if (!(f == std::floor(f)) || std::fabs(f) > 16777216.0f)
+        if (!(f == std::floor(f)))  // also catches NaN
             throw std::invalid_argument("index_select_rows: index " + std::to_string(f) +
                                         " is not a whole number");
-        int64_t r = static_cast<int64_t>(f);
-        if (r < 0 || r >= N)
-            throw std::out_of_range("index_select_rows: index " + std::to_string(r) +
+        if (!(f >= 0.0f && double(f) < double(N))) {  // checked as floats: 1e30 has no int64
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.0f", double(f));
+            throw std::out_of_range(std::string("index_select_rows: index ") + buf +
                                     " is out of range for a table of " + std::to_string(N) +
                                     " rows (shape " + shape_str(st) + ")");
-        rows.push_back(r);
+        }
+        rows.push_back(static_cast<int64_t>(f));
     }
     std::vector<float> out(rows.size() * static_cast<size_t>(D));
     const float* w = table.values().data();

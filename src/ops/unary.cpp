@@ -91,7 +91,8 @@ Tensor relu(const Tensor& a) {
 Tensor pow(const Tensor& a, float p) {
     // d xᵖ/dx = p·xᵖ⁻¹
     return unary("pow", a, [p](float x) { return std::pow(x, p); },
-                 [p](float x, float) { return p * std::pow(x, p - 1.0f); });
+                 // x⁰ = 1 is constant: its derivative is 0 even at x = 0 (where 0·0⁻¹ would be NaN)
+                 [p](float x, float) { return p == 0.0f ? 0.0f : p * std::pow(x, p - 1.0f); });
 }
 
 Tensor square(const Tensor& a) {
