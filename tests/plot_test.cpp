@@ -200,6 +200,24 @@ TEST(Plotter, AFailingGnuplotIsReportedWithItsError) {
     EXPECT_NE(err.find("apt-get install gnuplot-nox"), std::string::npos) << err;
 }
 
+TEST(Plotter, WindowWithoutWindowTerminalsFallsBackToPng) {
+    TempDir tmp;
+    // A stand-in for gnuplot-nox: it fails with status 3 when asked to check for a window
+    // terminal, and draws (exits 0) otherwise.
+    const std::string fake = "cat > '" + tmp.path + "/in.txt'; if grep -q 'GPVAL_TERM' '" + tmp.path +
+                             "/in.txt'; then exit 3; fi";
+    ex::Plotter plotter(ex::PlotMode::Window, tmp.path, "plot_test", fake);
+    testing::internal::CaptureStderr();
+    plotter.draw(two_panel_figure());
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("cannot open windows"), std::string::npos) << err;
+    EXPECT_FALSE(plotter.gnuplot_failed());
+    ASSERT_EQ(plotter.renders().size(), 1u);
+    EXPECT_EQ(plotter.renders()[0], ex::PlotMode::Png);
+    ASSERT_EQ(plotter.pictures().size(), 1u);
+    EXPECT_NE(read_all(tmp.path + "/in.txt").find("mode = 'png'"), std::string::npos);
+}
+
 TEST(Plotter, RealGnuplotDrawsAValidPngAndSvg) {
     if (!gnuplot_installed()) GTEST_SKIP() << "gnuplot is not installed (apt-get install gnuplot-nox)";
     TempDir tmp;

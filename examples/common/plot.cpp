@@ -190,6 +190,9 @@ void Plotter::send(const Figure& figure, const std::string& script) {
                         figure.name.c_str(), dir_.c_str(), figure.name.c_str());
             continue;
         }
+        // A gnuplot built without window terminals (gnuplot-nox) has none to default to: say so
+        // with exit status 3 instead of drawing nothing.
+        if (mode == PlotMode::Window) commands += "if (GPVAL_TERM eq \"unknown\") { exit status 3 }\n";
         commands += "reset\nmode = '" + std::string(plot_mode_name(mode)) + "'\n" + script;
         ++renderings;
     }
@@ -226,6 +229,14 @@ void Plotter::send(const Figure& figure, const std::string& script) {
             if (mode == PlotMode::Png) pictures_.push_back(dir_ + "/" + figure.name + ".png");
             if (mode == PlotMode::Svg) pictures_.push_back(dir_ + "/" + figure.name + ".svg");
         }
+        return;
+    }
+    const bool no_window = window && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 3;
+    if (no_window) {
+        std::cerr << program_ << ": this gnuplot cannot open windows (install gnuplot-qt for them);"
+                  << " drawing PNG files in " << dir_ << " instead\n";
+        renders_ = {PlotMode::Png};
+        send(figure, script);
         return;
     }
     failed_ = true;
