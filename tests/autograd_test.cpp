@@ -390,6 +390,17 @@ TEST(DeepGraph, MillionBinaryOpsSharingOneLeaf) {
     EXPECT_EQ(c.node_ptr().use_count(), 1);
 }
 
+TEST(DeepGraph, ANodeReachedTwiceIsWalkedOnce) {
+    // y = (y + y)·0.5, 200,000 times: 2²⁰⁰⁰⁰⁰ paths lead back to x, so a walk without a visited
+    // mark would never finish; with it, the gradient is exactly 1 (2 · 0.5 per step).
+    Tensor x = Tensor::scalar(3.0f, true);
+    Tensor y = x;
+    for (int i = 0; i < 200000; ++i) y = (y + y) * 0.5f;
+    EXPECT_EQ(y.item(), 3.0f);
+    y.backward();
+    EXPECT_EQ(x.grad().item(), 1.0f);
+}
+
 TEST(DeepGraph, MillionOpChainDestroyedWithoutBackward) {
     Tensor x = Tensor::scalar(1.0f, true);
     std::weak_ptr<Node> middle;

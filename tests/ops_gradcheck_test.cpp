@@ -57,6 +57,9 @@ TEST(GradBroadcast, ForwardValuesFollowTheIndexMapping) {
     EXPECT_EQ(q.at({3, 1, 2}), 2.0f);
     EXPECT_EQ(q.at({0, 0, 1}), 3.0f);
     EXPECT_EQ((Tensor::scalar(1.0f) - a).values(), (std::vector<float>{0, -1, -2, -3, -4, -5}));
+    Tensor empty = Tensor::zeros({0, 3}, true) + Tensor::ones({3}, true);  // size 0 broadcasts too
+    EXPECT_EQ(empty.shape(), (Shape{0, 3}));
+    EXPECT_EQ(empty.numel(), 0);
 }
 
 TEST(GradBroadcast, RepeatedInputGetsTheSumOfItsCopiesGradients) {
@@ -401,6 +404,10 @@ TEST(GradSlice, SelectValuesAndGradients) {
     EXPECT_EQ(ag::select(x, 1, -1).values(), (std::vector<float>{3, 7, 11}));
     EXPECT_EQ(ag::select(x, -2, -3).values(), (std::vector<float>{0, 1, 2, 3}));
     EXPECT_EQ(ag::select(x, 0, 2).shape(), Shape{4});
+    Tensor s = ag::select(Tensor({1, 2, 3}, {3}), 0, -1);  // rank 1 -> rank 0
+    EXPECT_EQ(s.shape(), Shape{});
+    EXPECT_EQ(s.item(), 3.0f);
+    EXPECT_EQ(ag::narrow(x, 1, 4, 0).shape(), (Shape{3, 0}));  // an empty slice at the end is fine
     Tensor y = rand_tensor({3, 4, 5}, 2);
     EXPECT_TRUE(grad_ok([](const V& v) { return ag::select(v[0], 1, 2); }, {y}));
     EXPECT_TRUE(grad_ok([](const V& v) { return ag::select(v[0], 1, -1); }, {y}));
