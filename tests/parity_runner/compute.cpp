@@ -143,13 +143,13 @@ void load_parameters(Inputs& in, ag::nn::Module& m, const std::string& prefix = 
 // ---- linear ------------------------------------------------------------------------------------
 Results run_linear(Inputs& in) {
     const int64_t n_in = in.integer("in_features", 1, kMaxSize), n_out = in.integer("out_features", 1, kMaxSize);
+    const bool has_bias = in.has_tensor("bias");
+    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
     const TensorText& xt = in.text("input");
     if (xt.shape.empty() || xt.shape.back() != n_in)
         in.fail(xt.line, "tensor input has shape " + ag::shape_str(xt.shape) + " but must be [..., " +
                              std::to_string(n_in) + "] (in_features last)");
     Tensor input = in.tensor("input", xt.shape, "");
-    const bool has_bias = in.has_tensor("bias");
-    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
     ag::nn::Linear lin(n_in, n_out, has_bias);
     load_parameters(in, lin);
     Shape ts = xt.shape;
@@ -171,6 +171,7 @@ Results run_linear(Inputs& in) {
 Results run_rnn(Inputs& in) {
     const int64_t n_in = in.integer("input_size", 1, kMaxSize), H = in.integer("hidden_size", 1, kMaxSize);
     const int64_t layers = in.integer("num_layers", 1, 1024);
+    in.require_given(H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2), "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")");
     Tensor input = in.tensor_of_rank("input", 3, "[batch, length, input_size]");
     const int64_t B = input.size(0), L = input.size(1);
     if (input.size(2) != n_in || L < 1)
@@ -179,7 +180,6 @@ Results run_rnn(Inputs& in) {
     Tensor target = in.tensor("target", {B, L, H}, "[batch, length, hidden_size]");
     Tensor h0;
     if (in.has_tensor("h0")) h0 = in.tensor("h0", {layers, B, H}, "[num_layers, batch, hidden_size]");
-    in.require_given(H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2), "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")");
     ag::nn::RNN rnn(n_in, H, layers);
     load_parameters(in, rnn);
     in.finish();
@@ -198,6 +198,7 @@ Results run_rnn(Inputs& in) {
 // ---- embedding ---------------------------------------------------------------------------------
 Results run_embedding(Inputs& in) {
     const int64_t n = in.integer("num_embeddings", 1, kMaxSize), dim = in.integer("embedding_dim", 1, kMaxSize);
+    in.require_given(n * dim, "Embedding(" + std::to_string(n) + ", " + std::to_string(dim) + ")");
     const TensorText& it = in.text("indices");
     for (size_t i = 0; i < it.values.size(); ++i) {
         double v = it.values[i];
@@ -206,7 +207,6 @@ Results run_embedding(Inputs& in) {
                                      ") is not a whole number in [0, " + std::to_string(n) + ")");
     }
     Tensor indices = in.tensor("indices", it.shape, "");
-    in.require_given(n * dim, "Embedding(" + std::to_string(n) + ", " + std::to_string(dim) + ")");
     ag::nn::Embedding emb(n, dim);
     load_parameters(in, emb);
     Shape ts = it.shape;
@@ -223,6 +223,8 @@ Results run_embedding(Inputs& in) {
 // ---- adam --------------------------------------------------------------------------------------
 Results run_adam(Inputs& in) {
     const int64_t n_in = in.integer("in_features", 1, kMaxSize), n_out = in.integer("out_features", 1, kMaxSize);
+    const bool has_bias = in.has_tensor("bias");
+    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
     ag::optim::AdamOptions opt;
     opt.lr = in.real("lr");
     opt.beta1 = in.real_or("beta1", opt.beta1);
@@ -238,8 +240,6 @@ Results run_adam(Inputs& in) {
     Shape ts = xt.shape;
     ts.back() = n_out;
     Tensor target = in.tensor("target", ts, "(input's shape with out_features last)");
-    const bool has_bias = in.has_tensor("bias");
-    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
     ag::nn::Linear lin(n_in, n_out, has_bias);
     load_parameters(in, lin);
     in.finish();
@@ -282,13 +282,13 @@ struct StackedRNNModel : ag::nn::Module {
 Results run_train_rnn_model(Inputs& in) {
     const int64_t L = in.integer("sequence_length", 1, kMaxSize);
     const int64_t layers = in.integer("rnn_layers", 1, 1024), H = in.integer("hidden_size", 1, 4096);
+    in.require_given(H * (1 + H + 2) + (layers - 1) * H * (2 * H + 2) + H + 1, "the stacked RNN model");
     const int64_t epochs = in.integer("epochs", 1, 1000000);
     const double lr = in.real("lr");
     Tensor input = in.tensor_of_rank("input", 3, "[batch, sequence_length, 1]");
     if (input.size(1) != L || input.size(2) != 1 || input.size(0) < 1)
         in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) + " but must be [batch, " +
                                          std::to_string(L) + ", 1]");
-    in.require_given(H * (1 + H + 2) + (layers - 1) * H * (2 * H + 2) + H + 1, "the stacked RNN model");
     StackedRNNModel model(layers, H);
     load_parameters(in, model);
     in.finish();
