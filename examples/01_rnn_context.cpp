@@ -5,6 +5,7 @@
 // the longer the sequence, the further the RNN's output drifts from the original.
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@
 #include "common/plot.h"
 #include "common/sine.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::vector<int64_t> lengths = {20, 100, 1000, 2000};
     int64_t epochs = 10;
@@ -102,4 +103,13 @@ int main(int argc, char** argv) {
     }
     plotter.print_summary();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
+        std::fprintf(stderr, "01_rnn_context: error: %s\n", e.what());
+        return 1;
+    }
 }

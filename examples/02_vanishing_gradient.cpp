@@ -5,6 +5,7 @@
 // gradient norm is recorded, so the picture shows what the gradients do, not only the loss.
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,7 +17,7 @@
 #include "common/plot.h"
 #include "common/sine.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     ex::CommonOptions common;
     int64_t sequence_length = 20;
     std::vector<int64_t> epoch_counts = {10, 20, 50};
@@ -105,4 +106,13 @@ int main(int argc, char** argv) {
     }
     plotter.print_summary();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
+        std::fprintf(stderr, "02_vanishing_gradient: error: %s\n", e.what());
+        return 1;
+    }
 }

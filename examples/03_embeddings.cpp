@@ -4,6 +4,7 @@
 // sentence becomes a row of those numbers (the tokens), and an Embedding layer looks up one
 // learned vector per token. Before training those vectors are just the seeded random start.
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <string>
@@ -15,7 +16,7 @@
 #include "common/plot.h"
 #include "common/text.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::string sentence = ex::kNotebookSentence;
     int64_t dim = 8;
@@ -89,4 +90,13 @@ int main(int argc, char** argv) {
     plotter.draw(figure);
     plotter.print_summary();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
+        std::fprintf(stderr, "03_embeddings: error: %s\n", e.what());
+        return 1;
+    }
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "ag/ag.h"
@@ -14,7 +15,7 @@
 #include "common/plot.h"
 #include "common/text.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     ex::CommonOptions common;
     int64_t max_len = static_cast<int64_t>(ex::split_words(ex::kNotebookSentence).size());  // 9 words
     int64_t d_model = 8;
@@ -90,4 +91,13 @@ int main(int argc, char** argv) {
     plotter.draw(curves);
     plotter.print_summary();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
+        std::fprintf(stderr, "04_positional_encoding: error: %s\n", e.what());
+        return 1;
+    }
 }

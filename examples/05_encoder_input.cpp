@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <string>
@@ -31,7 +32,7 @@ static void write_word_table(const std::string& path, const std::vector<std::str
     table.close();
 }
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::string sentence = ex::kNotebookSentence;
     int64_t dim = 8;
@@ -106,4 +107,13 @@ int main(int argc, char** argv) {
     plotter.draw(figure);
     plotter.print_summary();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
+        std::fprintf(stderr, "05_encoder_input: error: %s\n", e.what());
+        return 1;
+    }
 }

@@ -352,6 +352,15 @@ TEST(ExampleFlags, EqualsFormIsAccepted) {
     EXPECT_EQ(read_table(tmp.path + "/04_positional_encoding/pe.dat").rows.size(), 3u);
 }
 
+TEST(ExampleFlags, AnOutFolderThatCannotBeMadeIsOneLineAndStatus1) {
+    TempDir tmp;
+    std::ofstream(tmp.path + "/a_file") << "not a folder\n";
+    EXPECT_EQ(run_example("04_positional_encoding", "--plot none --out " + tmp.path + "/a_file", tmp.path), 1);
+    const std::string err = read_all(tmp.path + "/stderr.txt");
+    EXPECT_EQ(err.rfind("04_positional_encoding: error: cannot create the folder", 0), 0u) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
 // ---- plotting from the examples ----------------------------------------------------------------
 
 TEST(ExamplePlots, MissingGnuplotStillWritesDataAndScriptsAndExits0) {
