@@ -30,7 +30,9 @@ uint64_t Generator::random64() {
 float Generator::uniform(float low, float high) {
     // 24 random bits -> a float in [0, 1) with every value exactly representable, then scaled.
     float u = static_cast<float>(random() & 0xFFFFFFu) * (1.0f / 16777216.0f);
-    return u * (high - low) + low;
+    // u·(high − low) + low with one rounding (a fused multiply-add), as PyTorch's build computes
+    // it; rounding the product first would move some weights by one ulp.
+    return std::fma(u, high - low, low);
 }
 
 double Generator::normal_double() {
@@ -102,7 +104,7 @@ static float cephes_logf(float x) {
 // subtraction stays exact), then one of two short polynomials on [−π/4, π/4].
 static void cephes_sincosf(float x, float& sin_x, float& cos_x) {
     int32_t j = static_cast<int32_t>(x * 1.27323954473516f);  // x / (π/4), truncated
-    j = (j + 1) & ~1;                                          // an even octant
+    j = (j + 1) & ~1;                                         // an even octant
     const float y = static_cast<float>(j);
     x = std::fma(y, -0.78515625f, x);
     x = std::fma(y, -2.4187564849853515625e-4f, x);
@@ -119,7 +121,7 @@ static void cephes_sincosf(float x, float& sin_x, float& cos_x) {
     s = std::fma(s, z, -1.6666654611E-1f);
     s = s * z;
     s = std::fma(s, x, x);
-    const bool swap = (j & 2) != 0;  // octants 2, 3 (mod 4): sin and cos trade places
+    const bool swap = (j & 2) != 0;  // j = 2 (mod 4): sin and cos trade places
     const float sv = swap ? c : s, cv = swap ? s : c;
     sin_x = (j & 4) ? -sv : sv;
     cos_x = ((j - 2) & 4) ? cv : -cv;
@@ -155,7 +157,8 @@ void normal_(Tensor& t, float mean, float std, Generator& gen) {
     } else {
         // Few values: one double Box–Muller sample each (the pair's second half is cached).
         for (float& v : x)
-            v = static_cast<float>(gen.normal_double() * static_cast<double>(std) + static_cast<double>(mean));
+            v = static_cast<float>(gen.normal_double() * static_cast<double>(std) +
+                                   static_cast<double>(mean));
     }
 }
 

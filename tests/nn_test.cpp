@@ -62,9 +62,10 @@ TEST(Module, NamedParametersFollowPyTorchsNamesAndOrder) {
         EXPECT_TRUE(p.requires_grad()) << n;
         EXPECT_TRUE(p.is_leaf()) << n;
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0",
-                                               "rnn.bias_hh_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1",
-                                               "rnn.bias_ih_l1", "rnn.bias_hh_l1", "dense.weight", "dense.bias"}));
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0",
+                                        "rnn.bias_hh_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1",
+                                        "rnn.bias_ih_l1", "rnn.bias_hh_l1", "dense.weight", "dense.bias"}));
     EXPECT_EQ(m.parameters().size(), 10u);
     EXPECT_EQ(m.parameters()[0].shape(), (ag::Shape{3, 1}));
     EXPECT_EQ(m.parameters()[4].shape(), (ag::Shape{3, 3}));  // layer 1 reads hidden_size features
@@ -148,8 +149,8 @@ TEST(RNN, OneUnitByHand) {
 }
 
 TEST(RNN, NonlinearitiesByHand) {
-    for (auto [nl, f] : {std::pair<ag::nn::Nonlinearity, float (*)(float)>{ag::nn::Nonlinearity::ReLU,
-                                                                           [](float z) { return z > 0 ? z : 0.0f; }},
+    for (auto [nl, f] : {std::pair<ag::nn::Nonlinearity, float (*)(float)>{
+                             ag::nn::Nonlinearity::ReLU, [](float z) { return z > 0 ? z : 0.0f; }},
                          {ag::nn::Nonlinearity::Identity, [](float z) { return z; }}}) {
         ag::nn::RNN rnn(1, 1, 1, nl);
         set(rnn.weight_ih[0], {1.0f});
@@ -220,7 +221,9 @@ TEST(RNN, WrongShapesNameTheModuleAndTheShapes) {
     EXPECT_TRUE(contains_all(m, {"RNN", "input of shape [1, 20] must be [batch, length, 1]"}));
     m = message_of<std::invalid_argument>([&] { rnn.forward(Tensor::zeros({1, 20, 2})); });
     EXPECT_TRUE(contains_all(m, {"RNN", "[1, 20, 2]", "[batch, length, 1]"}));
-    m = message_of<std::invalid_argument>([&] { rnn.forward(Tensor::zeros({2, 5, 1}), Tensor::zeros({1, 3, 10})); });
+    m = message_of<std::invalid_argument>([&] {
+        rnn.forward(Tensor::zeros({2, 5, 1}), Tensor::zeros({1, 3, 10}));
+    });
     EXPECT_TRUE(contains_all(m, {"RNN", "h0 of shape [1, 3, 10]", "[1, 2, 10]"}));
     m = message_of<std::invalid_argument>([&] { rnn.forward(Tensor::zeros({2, 0, 1})); });
     EXPECT_TRUE(contains_all(m, {"RNN", "[2, 0, 1]", "no time steps"}));
@@ -284,8 +287,9 @@ TEST(MSELoss, GradientIsTwiceTheDifferenceOverN) {
 }
 
 TEST(MSELoss, RefusesToBroadcast) {
-    std::string m = message_of<std::invalid_argument>(
-        [] { ag::nn::mse_loss(Tensor::zeros({1, 20, 1}), Tensor::zeros({1, 20})); });
+    std::string m = message_of<std::invalid_argument>([] {
+        ag::nn::mse_loss(Tensor::zeros({1, 20, 1}), Tensor::zeros({1, 20}));
+    });
     EXPECT_TRUE(contains_all(m, {"mse_loss", "[1, 20, 1]", "[1, 20]"}));
 }
 

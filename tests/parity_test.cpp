@@ -3,16 +3,15 @@
 // Teaches: the runner is itself tested both ways. Every case in tests/parity must pass; and a file
 // with an unknown kind, a bad number, a missing tensor, ... must fail with "file:line: reason"
 // rather than crash or pass. (The tests run from the repository root, as `make test` does.)
-#include <gtest/gtest.h>
+#include "parity_runner/parity.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "parity_runner/parity.h"
 
 namespace fs = std::filesystem;
 
@@ -23,7 +22,8 @@ class ParityFiles : public ::testing::Test {
 protected:
     void SetUp() override {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() / ("ag_parity_test_" + std::to_string(::getpid()) + "_" + info->name());
+        dir_ =
+            fs::temp_directory_path() / ("ag_parity_test_" + std::to_string(::getpid()) + "_" + info->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
     }
@@ -42,9 +42,11 @@ protected:
         std::string prefix = path + ":" + std::to_string(line) + ": ";
         if (r.passed) return ::testing::AssertionFailure() << "passed";
         if (r.message.rfind(prefix, 0) != 0)
-            return ::testing::AssertionFailure() << "message \"" << r.message << "\" does not start with " << prefix;
+            return ::testing::AssertionFailure()
+                   << "message \"" << r.message << "\" does not start with " << prefix;
         if (r.message.find(reason) == std::string::npos)
-            return ::testing::AssertionFailure() << "message \"" << r.message << "\" lacks \"" << reason << "\"";
+            return ::testing::AssertionFailure()
+                   << "message \"" << r.message << "\" lacks \"" << reason << "\"";
         return ::testing::AssertionSuccess();
     }
 
@@ -99,7 +101,7 @@ TEST(Parity, EveryCaseInTestsParityPasses) {
 }
 
 TEST(Parity, ToleranceIsAbsolutePlusRelative) {
-    EXPECT_TRUE(parity::within_tolerance(1.0 + 1e-4, 1.0));       // 1e-4 ≤ 1e-5 + 1e-4
+    EXPECT_TRUE(parity::within_tolerance(1.0 + 1e-4, 1.0));  // 1e-4 ≤ 1e-5 + 1e-4
     EXPECT_FALSE(parity::within_tolerance(1.0 + 1.2e-4, 1.0));
     EXPECT_TRUE(parity::within_tolerance(9e-6, 0.0));
     EXPECT_FALSE(parity::within_tolerance(2e-5, 0.0));
@@ -131,8 +133,9 @@ TEST_F(ParityFiles, OtherKindsWithOtherSizesRun) {
     // an init case of one Linear(1, 1) after seed 0: weight and bias are the first two uniforms
     // 0.49625659 and 0.76822233 mapped to [−1, 1): 2u − 1
     parity::CaseResult r = parity::run_case_file(
-        write("init.txt", "case init\nparam seed 0\nmodule lin Linear 1 1\n"
-                          "expect lin.weight 1 1\n-0.00748682022\nexpect lin.bias 1\n0.536444664\n"));
+        write("init.txt",
+              "case init\nparam seed 0\nmodule lin Linear 1 1\n"
+              "expect lin.weight 1 1\n-0.00748682022\nexpect lin.bias 1\n0.536444664\n"));
     EXPECT_TRUE(r.passed) << r.message;
 }
 
@@ -147,7 +150,8 @@ TEST_F(ParityFiles, FirstLineMustBeCase) {
 TEST_F(ParityFiles, EmptyFile) { EXPECT_TRUE(fails_at("", 1, "no 'case KIND' line")); }
 
 TEST_F(ParityFiles, UnknownLine) {
-    EXPECT_TRUE(fails_at(with(kHandLinear, "param in_features 1\n", "parm in_features 1\n"), 3, "unknown line 'parm'"));
+    EXPECT_TRUE(fails_at(with(kHandLinear, "param in_features 1\n", "parm in_features 1\n"), 3,
+                         "unknown line 'parm'"));
 }
 
 TEST_F(ParityFiles, WrongNumberOfValues) {
@@ -165,8 +169,10 @@ TEST_F(ParityFiles, ValuesLineMissingAtEndOfFile) {
 }
 
 TEST_F(ParityFiles, MissingTensorAndParam) {
-    EXPECT_TRUE(fails_at(with(kHandLinear, "tensor target 2 1\n3 4\n", ""), 2, "needs 'tensor target' (missing)"));
-    EXPECT_TRUE(fails_at(with(kHandLinear, "param out_features 1\n", ""), 2, "needs 'param out_features' (missing)"));
+    EXPECT_TRUE(
+        fails_at(with(kHandLinear, "tensor target 2 1\n3 4\n", ""), 2, "needs 'tensor target' (missing)"));
+    EXPECT_TRUE(
+        fails_at(with(kHandLinear, "param out_features 1\n", ""), 2, "needs 'param out_features' (missing)"));
 }
 
 TEST_F(ParityFiles, StrayOrDuplicateItems) {
@@ -176,7 +182,8 @@ TEST_F(ParityFiles, StrayOrDuplicateItems) {
                          "tensor 'h0' is not used"));
     EXPECT_TRUE(fails_at(with(kHandLinear, "tensor bias 1\n1\n", "tensor bias 1\n1\ntensor bias 1\n1\n"), 11,
                          "given twice"));
-    EXPECT_TRUE(fails_at(with(kHandLinear, "case linear\n", "case linear\ncase rnn\n"), 3, "a second 'case' line"));
+    EXPECT_TRUE(
+        fails_at(with(kHandLinear, "case linear\n", "case linear\ncase rnn\n"), 3, "a second 'case' line"));
 }
 
 TEST_F(ParityFiles, ShapesThatDoNotFitTheKind) {
@@ -195,26 +202,30 @@ TEST_F(ParityFiles, UnknownOrMisshapenExpect) {
 }
 
 TEST_F(ParityFiles, ACaseMustExpectSomething) {
-    EXPECT_TRUE(fails_at("case positional_encoding\nparam max_len 2\nparam d_model 2\n", 1, "expects nothing"));
+    EXPECT_TRUE(
+        fails_at("case positional_encoding\nparam max_len 2\nparam d_model 2\n", 1, "expects nothing"));
 }
 
 TEST_F(ParityFiles, InitModules) {
     const std::string head = "case init\nparam seed 0\n";
     const std::string tail = "expect m.weight 1 1\n0\n";
     EXPECT_TRUE(fails_at(head + "module m LSTM 1 1\n" + tail, 3, "unknown module type 'LSTM'"));
-    EXPECT_TRUE(fails_at(head + "module m Linear 1\n" + tail, 3, "module Linear takes in_features out_features"));
+    EXPECT_TRUE(
+        fails_at(head + "module m Linear 1\n" + tail, 3, "module Linear takes in_features out_features"));
     EXPECT_TRUE(fails_at(head + "module m Linear 1 x\n" + tail, 3, "module argument 'x'"));
     EXPECT_TRUE(fails_at(head + "module m Linear 100000 100000\n" + tail, 3, "too large"));
-    EXPECT_TRUE(fails_at("case positional_encoding\nparam max_len 1\nparam d_model 2\nmodule m Linear 1 1\n"
-                         "expect pe 1 2\n0 1\n",
-                         4, "'module' lines belong to init cases"));
+    EXPECT_TRUE(
+        fails_at("case positional_encoding\nparam max_len 1\nparam d_model 2\nmodule m Linear 1 1\n"
+                 "expect pe 1 2\n0 1\n",
+                 4, "'module' lines belong to init cases"));
 }
 
 TEST_F(ParityFiles, EmbeddingIndexOutOfRange) {
-    EXPECT_TRUE(fails_at("case embedding\nparam num_embeddings 2\nparam embedding_dim 1\n"
-                         "tensor indices 1 2\n0 2\ntensor weight 2 1\n1 2\ntensor target 1 2 1\n0 0\n"
-                         "expect loss\n0\n",
-                         5, "index 2.000000 (value 1) is not a whole number in [0, 2)"));
+    EXPECT_TRUE(
+        fails_at("case embedding\nparam num_embeddings 2\nparam embedding_dim 1\n"
+                 "tensor indices 1 2\n0 2\ntensor weight 2 1\n1 2\ntensor target 1 2 1\n0 0\n"
+                 "expect loss\n0\n",
+                 5, "index 2.000000 (value 1) is not a whole number in [0, 2)"));
 }
 
 // ---- the command line ------------------------------------------------------------------------

@@ -60,7 +60,7 @@ TEST(Random, ManualSeedRestartsTheStreamAndForgetsTheCachedNormal) {
 TEST(Random, DoubleNormalsComeInPairsFromTwo64BitDraws) {
     ag::Generator g(3), counter(3);
     double first = g.normal_double();
-    double second = g.normal_double();  // cached: no new draws
+    double second = g.normal_double();             // cached: no new draws
     for (int i = 0; i < 4; ++i) counter.random();  // a pair costs two 64-bit draws = four 32-bit
     EXPECT_EQ(g.random(), counter.random());
     EXPECT_TRUE(std::isfinite(first) && std::isfinite(second));
@@ -71,7 +71,8 @@ TEST(Random, DoubleNormalsComeInPairsFromTwo64BitDraws) {
 
 TEST(Random, RandMatchesTorchRandAfterManualSeed) {
     ag::manual_seed(0);  // torch.manual_seed(0); torch.rand(2, 3)
-    expect_4_decimals(ag::rand_uniform({2, 3}, 0.0f, 1.0f), {0.4963f, 0.7682f, 0.0885f, 0.1320f, 0.3074f, 0.6341f});
+    expect_4_decimals(ag::rand_uniform({2, 3}, 0.0f, 1.0f),
+                      {0.4963f, 0.7682f, 0.0885f, 0.1320f, 0.3074f, 0.6341f});
     ag::manual_seed(42);  // torch.manual_seed(42); torch.rand(3)
     expect_4_decimals(ag::rand_uniform({3}, 0.0f, 1.0f), {0.8823f, 0.9150f, 0.3829f});
 }
@@ -85,8 +86,9 @@ TEST(Random, RandnOfFewValuesUsesTheDoubleBoxMuller) {
 
 TEST(Random, RandnOfSixteenValuesUsesTheFloatBlocks) {
     ag::manual_seed(0);  // torch.manual_seed(0); torch.randn(4, 4)
-    expect_4_decimals(ag::randn({4, 4}), {-1.1258f, -1.1524f, -0.2506f, -0.4339f, 0.8487f, 0.6920f, -0.3160f, -2.1152f,
-                                          0.3223f, -1.2633f, 0.3500f, 0.3081f, 0.1198f, 1.2377f, 1.1168f, -0.2473f});
+    expect_4_decimals(ag::randn({4, 4}),
+                      {-1.1258f, -1.1524f, -0.2506f, -0.4339f, 0.8487f, 0.6920f, -0.3160f, -2.1152f, 0.3223f,
+                       -1.2633f, 0.3500f, 0.3081f, 0.1198f, 1.2377f, 1.1168f, -0.2473f});
 }
 
 TEST(Random, NormalAppliesMeanAndStd) {

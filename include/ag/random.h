@@ -36,7 +36,8 @@ private:
 Generator& default_generator();
 void manual_seed(uint64_t seed);  // reseeds default_generator(), like torch.manual_seed
 
-// Fill `t` in place, drawing from `gen`, exactly as PyTorch's tensor.uniform_ / tensor.normal_.
+// Fill `t` in place, drawing from `gen`, exactly as PyTorch's tensor.uniform_ / tensor.normal_
+// (for 16 values or more, normal_ reproduces the vectorised path PyTorch takes on an AVX2 CPU).
 void uniform_(Tensor& t, float low, float high, Generator& gen = default_generator());
 void normal_(Tensor& t, float mean = 0.0f, float std = 1.0f, Generator& gen = default_generator());
 

@@ -23,8 +23,8 @@ Embedding::Embedding(int64_t num_embeddings_, int64_t embedding_dim_)
 
 Tensor Embedding::forward(const Tensor& indices) const {
     if (!indices.defined()) throw std::invalid_argument("Embedding: indices are undefined");
-    const std::string who = "Embedding(" + std::to_string(num_embeddings) + ", " +
-                            std::to_string(embedding_dim) + "): ";
+    const std::string who =
+        "Embedding(" + std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim) + "): ";
     // indices (S...) -> (S..., embedding_dim); the gather op checks every index and we say which
     // module the bad index was given to.
     try {

@@ -22,7 +22,8 @@ Linear::Linear(int64_t in_features_, int64_t out_features_, bool bias_)
     const double a = std::sqrt(5.0);
     const double gain = std::sqrt(2.0 / (1.0 + a * a));
     const double w_bound = std::sqrt(3.0) * (gain / std::sqrt(static_cast<double>(in_features)));
-    weight = rand_uniform({out_features, in_features}, static_cast<float>(-w_bound), static_cast<float>(w_bound));
+    weight =
+        rand_uniform({out_features, in_features}, static_cast<float>(-w_bound), static_cast<float>(w_bound));
     register_parameter("weight", weight);
     if (bias_) {
         const double b_bound = 1.0 / std::sqrt(static_cast<double>(in_features));
@@ -36,8 +37,8 @@ Tensor Linear::forward(const Tensor& x) const {
     if (x.dim() == 0 || x.size(-1) != in_features)
         throw std::invalid_argument("Linear(" + std::to_string(in_features) + ", " +
                                     std::to_string(out_features) + "): input of shape " +
-                                    shape_str(x.shape()) + " must be [..., " +
-                                    std::to_string(in_features) + "]");
+                                    shape_str(x.shape()) + " must be [..., " + std::to_string(in_features) +
+                                    "]");
     return linear(x, weight, bias);
 }
 

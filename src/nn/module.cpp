@@ -12,7 +12,8 @@ Tensor& Module::register_parameter(const std::string& name, Tensor& parameter) {
     if (!parameter.defined())
         throw std::invalid_argument("register_parameter: parameter '" + name + "' is undefined");
     for (const auto& p : params_)
-        if (p.first == name) throw std::invalid_argument("register_parameter: '" + name + "' registered twice");
+        if (p.first == name)
+            throw std::invalid_argument("register_parameter: '" + name + "' registered twice");
     parameter.set_requires_grad(true);
     params_.emplace_back(name, &parameter);
     return parameter;

@@ -18,8 +18,8 @@ RNN::RNN(int64_t input_size_, int64_t hidden_size_, int64_t num_layers_, Nonline
       nonlinearity(nonlinearity_) {
     if (input_size < 1 || hidden_size < 1 || num_layers < 1)
         throw std::invalid_argument("RNN: input_size, hidden_size and num_layers must be positive, got " +
-                                    std::to_string(input_size) + ", " + std::to_string(hidden_size) +
-                                    ", " + std::to_string(num_layers));
+                                    std::to_string(input_size) + ", " + std::to_string(hidden_size) + ", " +
+                                    std::to_string(num_layers));
     // PyTorch: every parameter U(−k, k), k = 1/√hidden_size, drawn in the order of parameters().
     const double k = 1.0 / std::sqrt(static_cast<double>(hidden_size));
     const float lo = static_cast<float>(-k), hi = static_cast<float>(k);
@@ -57,7 +57,8 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
         throw std::invalid_argument(who + "input of shape " + shape_str(x.shape()) +
                                     " must be [batch, length, " + std::to_string(input_size) + "]");
     const int64_t B = x.size(0), L = x.size(1), H = hidden_size;
-    if (L < 1) throw std::invalid_argument(who + "input of shape " + shape_str(x.shape()) + " has no time steps");
+    if (L < 1)
+        throw std::invalid_argument(who + "input of shape " + shape_str(x.shape()) + " has no time steps");
     if (h0.defined() && h0.shape() != Shape{num_layers, B, H})
         throw std::invalid_argument(who + "h0 of shape " + shape_str(h0.shape()) + " must be [" +
                                     std::to_string(num_layers) + ", " + std::to_string(B) + ", " +
@@ -66,11 +67,11 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
     const Activation act = activation_of(nonlinearity);
     RNNSteps out;
     out.hidden.resize(static_cast<size_t>(num_layers));
-    std::vector<Tensor> last;   // num_layers × (B, H)
-    Tensor layer_input = x;     // (B, L, in) for layer 0, (B, L, H) above
+    std::vector<Tensor> last;  // num_layers × (B, H)
+    Tensor layer_input = x;    // (B, L, in) for layer 0, (B, L, H) above
     for (int64_t k = 0; k < num_layers; ++k) {
         // The input half of every step at once: one matmul over all B·L rows.
-        Tensor xproj = linear(layer_input, weight_ih[k], bias_ih[k]);  // (B, L, H)
+        Tensor xproj = linear(layer_input, weight_ih[k], bias_ih[k]);        // (B, L, H)
         Tensor h = h0.defined() ? select(h0, 0, k) : Tensor::zeros({B, H});  // (B, H)
         std::vector<Tensor>& hs = out.hidden[k];
         for (int64_t t = 0; t < L; ++t) {
@@ -82,8 +83,8 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
         layer_input = stack(hs, 1);  // (B, L, H): the next layer's input
         last.push_back(h);
     }
-    out.output = layer_input;    // (B, L, H)
-    out.h_n = stack(last, 0);    // (num_layers, B, H)
+    out.output = layer_input;  // (B, L, H)
+    out.h_n = stack(last, 0);  // (num_layers, B, H)
     return out;
 }
 

@@ -12,14 +12,16 @@
 namespace ag::optim {
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions options) : params_(std::move(params)), options_(options) {
-    if (!(options_.lr >= 0.0)) throw std::invalid_argument("Adam: lr must be >= 0, got " + std::to_string(options_.lr));
+    if (!(options_.lr >= 0.0))
+        throw std::invalid_argument("Adam: lr must be >= 0, got " + std::to_string(options_.lr));
     if (!(options_.beta1 >= 0.0 && options_.beta1 < 1.0) || !(options_.beta2 >= 0.0 && options_.beta2 < 1.0))
         throw std::invalid_argument("Adam: betas must be in [0, 1), got (" + std::to_string(options_.beta1) +
                                     ", " + std::to_string(options_.beta2) + ")");
     if (!(options_.eps >= 0.0)) throw std::invalid_argument("Adam: eps must be >= 0");
     if (!(options_.weight_decay >= 0.0)) throw std::invalid_argument("Adam: weight_decay must be >= 0");
     for (size_t i = 0; i < params_.size(); ++i) {
-        if (!params_[i].defined()) throw std::invalid_argument("Adam: parameter " + std::to_string(i) + " is undefined");
+        if (!params_[i].defined())
+            throw std::invalid_argument("Adam: parameter " + std::to_string(i) + " is undefined");
         m_.emplace_back(params_[i].values().size(), 0.0f);
         v_.emplace_back(params_[i].values().size(), 0.0f);
     }
@@ -46,11 +48,11 @@ void Adam::step() {
         std::vector<float>& v = v_[i];
         for (size_t j = 0; j < p.data.size(); ++j) {
             float g = p.grad[j];
-            if (wd != 0.0f) g += wd * p.data[j];                      // L2 penalty: g += wd·p
-            m[j] = beta1 * m[j] + one_minus_beta1 * g;                // m = β1·m + (1−β1)·g
-            v[j] = beta2 * v[j] + one_minus_beta2 * g * g;            // v = β2·v + (1−β2)·g²
+            if (wd != 0.0f) g += wd * p.data[j];                          // L2 penalty: g += wd·p
+            m[j] = beta1 * m[j] + one_minus_beta1 * g;                    // m = β1·m + (1−β1)·g
+            v[j] = beta2 * v[j] + one_minus_beta2 * g * g;                // v = β2·v + (1−β2)·g²
             float denom = std::sqrt(v[j]) / bias_correction2_sqrt + eps;  // √v̂ + eps
-            p.data[j] -= step_size * (m[j] / denom);                  // p −= lr/(1−β1^t) · m / denom
+            p.data[j] -= step_size * (m[j] / denom);  // p −= lr/(1−β1^t) · m / denom
         }
     }
 }

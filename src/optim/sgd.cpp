@@ -10,11 +10,13 @@
 namespace ag::optim {
 
 SGD::SGD(std::vector<Tensor> params, SGDOptions options) : params_(std::move(params)), options_(options) {
-    if (!(options_.lr >= 0.0)) throw std::invalid_argument("SGD: lr must be >= 0, got " + std::to_string(options_.lr));
+    if (!(options_.lr >= 0.0))
+        throw std::invalid_argument("SGD: lr must be >= 0, got " + std::to_string(options_.lr));
     if (!(options_.momentum >= 0.0))
         throw std::invalid_argument("SGD: momentum must be >= 0, got " + std::to_string(options_.momentum));
     for (size_t i = 0; i < params_.size(); ++i)
-        if (!params_[i].defined()) throw std::invalid_argument("SGD: parameter " + std::to_string(i) + " is undefined");
+        if (!params_[i].defined())
+            throw std::invalid_argument("SGD: parameter " + std::to_string(i) + " is undefined");
     buf_.resize(params_.size());  // empty until a parameter's first step
 }
 
@@ -31,7 +33,8 @@ void SGD::step() {
         if (buf.empty())
             buf = p.grad;  // first step: buf = g
         else
-            for (size_t j = 0; j < buf.size(); ++j) buf[j] = momentum * buf[j] + p.grad[j];  // buf = μ·buf + g
+            for (size_t j = 0; j < buf.size(); ++j)
+                buf[j] = momentum * buf[j] + p.grad[j];                       // buf = μ·buf + g
         for (size_t j = 0; j < p.data.size(); ++j) p.data[j] -= lr * buf[j];  // p −= lr·buf
     }
 }

@@ -31,7 +31,8 @@ public:
 
     const ParamText& param(const std::string& name) {
         auto it = c_.params.find(name);
-        if (it == c_.params.end()) fail(c_.kind_line, "case " + c_.kind + " needs 'param " + name + "' (missing)");
+        if (it == c_.params.end())
+            fail(c_.kind_line, "case " + c_.kind + " needs 'param " + name + "' (missing)");
         used_params_.insert(name);
         return it->second;
     }
@@ -39,14 +40,17 @@ public:
     // A whole number in [lo, hi].
     int64_t integer(const std::string& name, int64_t lo, int64_t hi) {
         const ParamText& p = param(name);
-        if (!(p.value == std::floor(p.value)) || p.value < static_cast<double>(lo) || p.value > static_cast<double>(hi))
-            fail(p.line, "param " + name + " = " + p.text + " must be a whole number in [" + std::to_string(lo) +
-                             ", " + std::to_string(hi) + "]");
+        if (!(p.value == std::floor(p.value)) || p.value < static_cast<double>(lo) ||
+            p.value > static_cast<double>(hi))
+            fail(p.line, "param " + name + " = " + p.text + " must be a whole number in [" +
+                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
         return static_cast<int64_t>(p.value);
     }
 
     double real(const std::string& name) { return param(name).value; }
-    double real_or(const std::string& name, double fallback) { return has_param(name) ? real(name) : fallback; }
+    double real_or(const std::string& name, double fallback) {
+        return has_param(name) ? real(name) : fallback;
+    }
 
     uint64_t seed(const std::string& name) {
         const ParamText& p = param(name);
@@ -80,7 +84,8 @@ public:
     Tensor tensor_of_rank(const std::string& name, size_t rank, const std::string& meaning) {
         const TensorText& t = text(name);
         if (t.shape.size() != rank)
-            fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but must be " + meaning);
+            fail(t.line,
+                 "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but must be " + meaning);
         return to_tensor(t);
     }
 
@@ -90,8 +95,9 @@ public:
         int64_t given = 0;
         for (const auto& t : c_.tensors) given += static_cast<int64_t>(t.second.values.size());
         if (count > given)
-            fail(c_.kind_line, what + " has " + std::to_string(count) + " parameter values but the file gives only " +
-                                   std::to_string(given) + " values in all");
+            fail(c_.kind_line, what + " has " + std::to_string(count) +
+                                   " parameter values but the file gives only " + std::to_string(given) +
+                                   " values in all");
     }
 
     int line_of(const std::string& name) const { return find(name) ? find(name)->line : c_.kind_line; }
@@ -142,9 +148,11 @@ void load_parameters(Inputs& in, ag::nn::Module& m, const std::string& prefix = 
 
 // ---- linear ------------------------------------------------------------------------------------
 Results run_linear(Inputs& in) {
-    const int64_t n_in = in.integer("in_features", 1, kMaxSize), n_out = in.integer("out_features", 1, kMaxSize);
+    const int64_t n_in = in.integer("in_features", 1, kMaxSize),
+                  n_out = in.integer("out_features", 1, kMaxSize);
     const bool has_bias = in.has_tensor("bias");
-    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
+    in.require_given(n_out * n_in + (has_bias ? n_out : 0),
+                     "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
     const TensorText& xt = in.text("input");
     if (xt.shape.empty() || xt.shape.back() != n_in)
         in.fail(xt.line, "tensor input has shape " + ag::shape_str(xt.shape) + " but must be [..., " +
@@ -161,7 +169,9 @@ Results run_linear(Inputs& in) {
     Tensor out = lin.forward(input);
     Tensor loss = ag::nn::mse_loss(out, target);
     loss.backward();
-    Results r{{"output", out}, {"loss", loss}, {"grad:input", grad_or_zeros(input)},
+    Results r{{"output", out},
+              {"loss", loss},
+              {"grad:input", grad_or_zeros(input)},
               {"grad:weight", grad_or_zeros(lin.weight)}};
     if (has_bias) r["grad:bias"] = grad_or_zeros(lin.bias);
     return r;
@@ -171,12 +181,14 @@ Results run_linear(Inputs& in) {
 Results run_rnn(Inputs& in) {
     const int64_t n_in = in.integer("input_size", 1, kMaxSize), H = in.integer("hidden_size", 1, kMaxSize);
     const int64_t layers = in.integer("num_layers", 1, 1024);
-    in.require_given(H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2), "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")");
+    in.require_given(
+        H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2),
+        "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")");
     Tensor input = in.tensor_of_rank("input", 3, "[batch, length, input_size]");
     const int64_t B = input.size(0), L = input.size(1);
     if (input.size(2) != n_in || L < 1)
-        in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) + " but must be [batch, length >= 1, " +
-                                         std::to_string(n_in) + "]");
+        in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) +
+                                         " but must be [batch, length >= 1, " + std::to_string(n_in) + "]");
     Tensor target = in.tensor("target", {B, L, H}, "[batch, length, hidden_size]");
     Tensor h0;
     if (in.has_tensor("h0")) h0 = in.tensor("h0", {layers, B, H}, "[num_layers, batch, hidden_size]");
@@ -197,7 +209,8 @@ Results run_rnn(Inputs& in) {
 
 // ---- embedding ---------------------------------------------------------------------------------
 Results run_embedding(Inputs& in) {
-    const int64_t n = in.integer("num_embeddings", 1, kMaxSize), dim = in.integer("embedding_dim", 1, kMaxSize);
+    const int64_t n = in.integer("num_embeddings", 1, kMaxSize),
+                  dim = in.integer("embedding_dim", 1, kMaxSize);
     in.require_given(n * dim, "Embedding(" + std::to_string(n) + ", " + std::to_string(dim) + ")");
     const TensorText& it = in.text("indices");
     for (size_t i = 0; i < it.values.size(); ++i) {
@@ -222,9 +235,11 @@ Results run_embedding(Inputs& in) {
 
 // ---- adam --------------------------------------------------------------------------------------
 Results run_adam(Inputs& in) {
-    const int64_t n_in = in.integer("in_features", 1, kMaxSize), n_out = in.integer("out_features", 1, kMaxSize);
+    const int64_t n_in = in.integer("in_features", 1, kMaxSize),
+                  n_out = in.integer("out_features", 1, kMaxSize);
     const bool has_bias = in.has_tensor("bias");
-    in.require_given(n_out * n_in + (has_bias ? n_out : 0), "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
+    in.require_given(n_out * n_in + (has_bias ? n_out : 0),
+                     "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
     ag::optim::AdamOptions opt;
     opt.lr = in.real("lr");
     opt.beta1 = in.real_or("beta1", opt.beta1);
@@ -287,8 +302,8 @@ Results run_train_rnn_model(Inputs& in) {
     const double lr = in.real("lr");
     Tensor input = in.tensor_of_rank("input", 3, "[batch, sequence_length, 1]");
     if (input.size(1) != L || input.size(2) != 1 || input.size(0) < 1)
-        in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) + " but must be [batch, " +
-                                         std::to_string(L) + ", 1]");
+        in.fail(in.line_of("input"), "tensor input has shape " + ag::shape_str(input.shape()) +
+                                         " but must be [batch, " + std::to_string(L) + ", 1]");
     StackedRNNModel model(layers, H);
     load_parameters(in, model);
     in.finish();
@@ -315,7 +330,8 @@ Results run_train_rnn_model(Inputs& in) {
 // ---- positional_encoding -----------------------------------------------------------------------
 Results run_positional_encoding(Inputs& in) {
     const int64_t max_len = in.integer("max_len", 1, kMaxSize), d_model = in.integer("d_model", 1, kMaxSize);
-    if (max_len * d_model > 50000000) in.fail(in.c().params.at("max_len").line, "max_len × d_model is too large");
+    if (max_len * d_model > 50000000)
+        in.fail(in.c().params.at("max_len").line, "max_len × d_model is too large");
     in.finish();
     return {{"pe", ag::nn::positional_encoding(max_len, d_model)}};
 }
@@ -331,11 +347,12 @@ Results run_init(Inputs& in) {
     int64_t total = 0;
     for (const ModuleText& m : c.modules) {
         auto arg_count = [&](size_t lo, size_t hi, const std::string& usage) {
-            if (m.args.size() < lo || m.args.size() > hi) in.fail(m.line, "module " + m.type + " takes " + usage);
+            if (m.args.size() < lo || m.args.size() > hi)
+                in.fail(m.line, "module " + m.type + " takes " + usage);
             for (int64_t a : m.args)
                 if (a < 1 || a > kMaxSize)
-                    in.fail(m.line, "module " + m.name + ": argument " + std::to_string(a) + " must be in [1, " +
-                                        std::to_string(kMaxSize) + "]");
+                    in.fail(m.line, "module " + m.name + ": argument " + std::to_string(a) +
+                                        " must be in [1, " + std::to_string(kMaxSize) + "]");
         };
         std::unique_ptr<ag::nn::Module> mod;
         int64_t count = 0;  // parameter values this module will hold, checked before allocating
@@ -343,17 +360,20 @@ Results run_init(Inputs& in) {
             arg_count(2, 3, "input_size hidden_size [num_layers]");
             int64_t layers = m.args.size() > 2 ? m.args[2] : 1, H = m.args[1];
             count = H * (m.args[0] + H + 2) + (layers - 1) * H * (2 * H + 2);
-            if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            if (total + count > 50000000)
+                in.fail(m.line, "module " + m.name + " is too large for a parity case");
             mod = std::make_unique<ag::nn::RNN>(m.args[0], H, layers);
         } else if (m.type == "Linear") {
             arg_count(2, 2, "in_features out_features");
             count = m.args[1] * (m.args[0] + 1);
-            if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            if (total + count > 50000000)
+                in.fail(m.line, "module " + m.name + " is too large for a parity case");
             mod = std::make_unique<ag::nn::Linear>(m.args[0], m.args[1]);
         } else if (m.type == "Embedding") {
             arg_count(2, 2, "num_embeddings embedding_dim");
             count = m.args[0] * m.args[1];
-            if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            if (total + count > 50000000)
+                in.fail(m.line, "module " + m.name + " is too large for a parity case");
             mod = std::make_unique<ag::nn::Embedding>(m.args[0], m.args[1]);
         } else {
             in.fail(m.line, "unknown module type '" + m.type + "' (known: RNN, Linear, Embedding)");

@@ -3,13 +3,13 @@
 // Teaches: the comparison is per value, |got − want| ≤ 1e-5 + 1e-4·|want|; a case fails at the
 // first expected tensor with a value outside that band and says where. Every case reports the
 // largest error it saw, so a pass also tells how close it was.
+#include "parity.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
-
-#include "parity.h"
 
 namespace parity {
 
@@ -52,12 +52,14 @@ CaseResult run_case(const Case& c) {
                 std::string known;
                 for (const auto& g : got) known += (known.empty() ? "" : ", ") + g.first;
                 throw CaseError(c.file + ":" + std::to_string(want.line) + ": expect '" + name +
-                                "' is not a result of a case of kind " + c.kind + " (results: " + known + ")");
+                                "' is not a result of a case of kind " + c.kind + " (results: " + known +
+                                ")");
             }
             const ag::Tensor& t = it->second;
             if (t.shape() != want.shape)
-                throw CaseError(c.file + ":" + std::to_string(want.line) + ": expect '" + name + "' has shape " +
-                                ag::shape_str(want.shape) + " but the case computes " + ag::shape_str(t.shape()));
+                throw CaseError(c.file + ":" + std::to_string(want.line) + ": expect '" + name +
+                                "' has shape " + ag::shape_str(want.shape) + " but the case computes " +
+                                ag::shape_str(t.shape()));
             const std::vector<float>& v = t.values();
             double max_err = 0.0;
             int64_t max_at = -1, first_bad = -1;
@@ -65,7 +67,8 @@ CaseResult run_case(const Case& c) {
                 double err = std::fabs(static_cast<double>(v[i]) - want.values[i]);
                 if (std::isnan(err)) err = INFINITY;  // a NaN is as wrong as it gets
                 if (max_at < 0 || err > max_err) max_err = err, max_at = static_cast<int64_t>(i);
-                if (first_bad < 0 && !within_tolerance(v[i], want.values[i])) first_bad = static_cast<int64_t>(i);
+                if (first_bad < 0 && !within_tolerance(v[i], want.values[i]))
+                    first_bad = static_cast<int64_t>(i);
             }
             r.max_error = std::max(r.max_error, max_err);
             if (first_bad >= 0 && r.message.empty()) {
@@ -74,8 +77,8 @@ CaseResult run_case(const Case& c) {
                             num(want.values[max_at]) + ")";
                 if (first_bad != max_at && within_tolerance(v[max_at], want.values[max_at]))
                     r.message += "; first value outside tolerance at index " + std::to_string(first_bad) +
-                                 multi_index(first_bad, want.shape) + " (got " + num(v[first_bad]) + ", want " +
-                                 num(want.values[first_bad]) + ")";
+                                 multi_index(first_bad, want.shape) + " (got " + num(v[first_bad]) +
+                                 ", want " + num(want.values[first_bad]) + ")";
             }
         }
         r.passed = r.message.empty();
@@ -85,7 +88,8 @@ CaseResult run_case(const Case& c) {
     } catch (const std::exception& e) {
         // The engine refused something (a shape, an index): still a failure with a location.
         r.passed = false;
-        r.message = c.file + ":" + std::to_string(c.kind_line) + ": running the " + c.kind + " case failed: " + e.what();
+        r.message = c.file + ":" + std::to_string(c.kind_line) + ": running the " + c.kind +
+                    " case failed: " + e.what();
     }
     return r;
 }
@@ -95,8 +99,11 @@ CaseResult run_case_file(const std::string& path) {
         return run_case(parse_case_file(path));
     } catch (const std::exception& e) {
         CaseResult r;
-        std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
-        r.name = base.size() > 4 && base.compare(base.size() - 4, 4, ".txt") == 0 ? base.substr(0, base.size() - 4) : base;
+        std::string base =
+            path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+        r.name = base.size() > 4 && base.compare(base.size() - 4, 4, ".txt") == 0
+                     ? base.substr(0, base.size() - 4)
+                     : base;
         r.message = e.what();
         return r;
     }
@@ -114,7 +121,8 @@ std::vector<std::string> case_files(const std::string& dir) {
     if (!fs::is_directory(dir, ec)) throw std::runtime_error("parity: " + dir + " is not a directory");
     std::vector<std::string> files;
     for (const auto& entry : fs::directory_iterator(dir, ec))
-        if (entry.path().extension() == ".txt" && !entry.is_directory()) files.push_back(entry.path().string());
+        if (entry.path().extension() == ".txt" && !entry.is_directory())
+            files.push_back(entry.path().string());
     if (ec) throw std::runtime_error("parity: cannot list " + dir + ": " + ec.message());
     if (files.empty()) throw std::runtime_error("parity: no case files (*.txt) in " + dir);
     std::sort(files.begin(), files.end());

@@ -49,9 +49,9 @@ struct Case {
     std::string kind;  // linear, rnn, embedding, adam, train_rnn_model, positional_encoding, init
     int kind_line = 0;
     std::map<std::string, ParamText> params;
-    std::vector<ModuleText> modules;                              // in file order
-    std::vector<std::pair<std::string, TensorText>> tensors;      // in file order
-    std::vector<std::pair<std::string, TensorText>> expects;      // in file order
+    std::vector<ModuleText> modules;                          // in file order
+    std::vector<std::pair<std::string, TensorText>> tensors;  // in file order
+    std::vector<std::pair<std::string, TensorText>> expects;  // in file order
 };
 
 // Parsing: throws CaseError("file:line: reason") on anything malformed.
@@ -69,8 +69,8 @@ inline bool within_tolerance(double got, double want) {
 }
 
 struct CaseResult {
-    std::string name;        // case name (file stem)
-    std::string kind;        // empty when the file could not be parsed
+    std::string name;  // case name (file stem)
+    std::string kind;  // empty when the file could not be parsed
     bool passed = false;
     double max_error = 0.0;  // largest |got − want| over every expected value
     std::string message;     // why it failed

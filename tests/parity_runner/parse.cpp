@@ -15,8 +15,8 @@ namespace parity {
 
 namespace {
 
-const std::set<std::string> kKinds = {"linear", "rnn", "embedding", "adam", "train_rnn_model",
-                                      "positional_encoding", "init"};
+const std::set<std::string> kKinds = {
+    "linear", "rnn", "embedding", "adam", "train_rnn_model", "positional_encoding", "init"};
 
 std::vector<std::string> split(const std::string& line) {
     std::istringstream ss(line);
@@ -55,7 +55,9 @@ struct Reader {
 
 void check_name_free(const Case& c, const Reader& r, const std::string& name, int at) {
     for (const auto& t : c.tensors)
-        if (t.first == name) r.fail(at, "tensor '" + name + "' given twice (first on line " + std::to_string(t.second.line) + ")");
+        if (t.first == name)
+            r.fail(at,
+                   "tensor '" + name + "' given twice (first on line " + std::to_string(t.second.line) + ")");
 }
 
 }  // namespace
@@ -63,8 +65,11 @@ void check_name_free(const Case& c, const Reader& r, const std::string& name, in
 Case parse_case(std::istream& in, const std::string& file) {
     Case c;
     c.file = file;
-    std::string base = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
-    c.name = base.size() > 4 && base.compare(base.size() - 4, 4, ".txt") == 0 ? base.substr(0, base.size() - 4) : base;
+    std::string base =
+        file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
+    c.name = base.size() > 4 && base.compare(base.size() - 4, 4, ".txt") == 0
+                 ? base.substr(0, base.size() - 4)
+                 : base;
     Reader r{file};
 
     std::vector<std::string> lines;
@@ -82,22 +87,27 @@ Case parse_case(std::istream& in, const std::string& file) {
         if (c.kind.empty() && key != "case")
             r.fail(at, "expected 'case KIND' as the first line, found '" + key + "'");
         if (key == "case") {
-            if (!c.kind.empty()) r.fail(at, "a second 'case' line (the first is line " + std::to_string(c.kind_line) + ")");
+            if (!c.kind.empty())
+                r.fail(at, "a second 'case' line (the first is line " + std::to_string(c.kind_line) + ")");
             if (tok.size() != 2) r.fail(at, "'case' needs exactly one kind: case KIND");
             if (!kKinds.count(tok[1]))
                 r.fail(at, "unknown case kind '" + tok[1] +
-                               "' (known: linear, rnn, embedding, adam, train_rnn_model, positional_encoding, init)");
+                               "' (known: linear, rnn, embedding, adam, train_rnn_model, "
+                               "positional_encoding, init)");
             c.kind = tok[1];
             c.kind_line = at;
         } else if (key == "param") {
             if (tok.size() != 3) r.fail(at, "'param' needs a name and one value: param NAME VALUE");
             if (c.params.count(tok[1]))
-                r.fail(at, "param '" + tok[1] + "' given twice (first on line " + std::to_string(c.params[tok[1]].line) + ")");
+                r.fail(at, "param '" + tok[1] + "' given twice (first on line " +
+                               std::to_string(c.params[tok[1]].line) + ")");
             c.params[tok[1]] = ParamText{tok[2], r.number(tok[2], at), at};
         } else if (key == "module") {
             if (tok.size() < 3) r.fail(at, "'module' needs a name and a type: module NAME TYPE ARG...");
             for (const auto& m : c.modules)
-                if (m.name == tok[1]) r.fail(at, "module '" + tok[1] + "' given twice (first on line " + std::to_string(m.line) + ")");
+                if (m.name == tok[1])
+                    r.fail(at, "module '" + tok[1] + "' given twice (first on line " +
+                                   std::to_string(m.line) + ")");
             ModuleText m{tok[1], tok[2], {}, at};
             for (size_t k = 3; k < tok.size(); ++k) m.args.push_back(r.whole(tok[k], at, "module argument"));
             c.modules.push_back(std::move(m));
@@ -107,7 +117,8 @@ Case parse_case(std::istream& in, const std::string& file) {
             if (key == "tensor") check_name_free(c, r, name, at);
             for (const auto& e : c.expects)
                 if (key == "expect" && e.first == name)
-                    r.fail(at, "expect '" + name + "' given twice (first on line " + std::to_string(e.second.line) + ")");
+                    r.fail(at, "expect '" + name + "' given twice (first on line " +
+                                   std::to_string(e.second.line) + ")");
             TensorText t;
             t.line = at;
             int64_t numel = 1;
@@ -119,7 +130,8 @@ Case parse_case(std::istream& in, const std::string& file) {
                 t.shape.push_back(d);
             }
             if (i + 1 >= lines.size())
-                r.fail(at, key + " '" + name + "' " + ag::shape_str(t.shape) + ": the values line is missing (end of file)");
+                r.fail(at, key + " '" + name + "' " + ag::shape_str(t.shape) +
+                               ": the values line is missing (end of file)");
             ++i;
             std::vector<std::string> vals = split(lines[i]);
             if (static_cast<int64_t>(vals.size()) != numel)
@@ -132,8 +144,10 @@ Case parse_case(std::istream& in, const std::string& file) {
             r.fail(at, "unknown line '" + key + "' (expected case, param, module, tensor or expect)");
         }
     }
-    if (c.kind.empty()) r.fail(lines.empty() ? 1 : static_cast<int>(lines.size()), "no 'case KIND' line: not a case file");
-    if (c.expects.empty()) r.fail(c.kind_line, "the case expects nothing: add 'expect' items (a case must check something)");
+    if (c.kind.empty())
+        r.fail(lines.empty() ? 1 : static_cast<int>(lines.size()), "no 'case KIND' line: not a case file");
+    if (c.expects.empty())
+        r.fail(c.kind_line, "the case expects nothing: add 'expect' items (a case must check something)");
     return c;
 }
 
