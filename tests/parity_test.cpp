@@ -139,6 +139,30 @@ TEST_F(ParityFiles, OtherKindsWithOtherSizesRun) {
     EXPECT_TRUE(r.passed) << r.message;
 }
 
+TEST_F(ParityFiles, HandMadeRnnCaseWithOneUnitPasses) {
+    // h1 = tanh(1·0.5 + 0 + 0·h0 + 0) = tanh(0.5) = 0.462117157; loss = h1² = 0.213552267;
+    // dL/dz = 2·h1·(1 − h1²) = 0.726861981 = dL/dx (W_ih = 1) = dL/db; dL/dW_ih = dL/dz·x = 0.36343099;
+    // dL/dW_hh = dL/dz·h0 = 0
+    const char* text =
+        "case rnn\nparam input_size 1\nparam hidden_size 1\nparam num_layers 1\n"
+        "tensor input 1 1 1\n0.5\ntensor target 1 1 1\n0\n"
+        "tensor weight_ih_l0 1 1\n1\ntensor weight_hh_l0 1 1\n0\ntensor bias_ih_l0 1\n0\n"
+        "tensor bias_hh_l0 1\n0\n"
+        "expect output 1 1 1\n0.462117157\nexpect h_n 1 1 1\n0.462117157\nexpect loss\n0.213552267\n"
+        "expect grad:input 1 1 1\n0.726861981\nexpect grad:weight_ih_l0 1 1\n0.36343099\n"
+        "expect grad:bias_hh_l0 1\n0.726861981\nexpect grad:weight_hh_l0 1 1\n0\n";
+    parity::CaseResult r = parity::run_case_file(write("rnn1.txt", text));
+    EXPECT_TRUE(r.passed) << r.message;
+}
+
+TEST_F(ParityFiles, TrainModelNamesItsMissingWeights) {
+    EXPECT_TRUE(
+        fails_at("case train_rnn_model\nparam sequence_length 3\nparam rnn_layers 2\n"
+                 "param hidden_size 2\nparam epochs 2\nparam lr 0.1\ntensor input 1 3 1\n0 1 0\n"
+                 "expect loss_history 2\n0 0\n",
+                 1, "needs 'tensor rnn1.weight_ih_l0' (missing)"));
+}
+
 // ---- malformed files: a failure with file:line, never a crash --------------------------------
 
 TEST_F(ParityFiles, UnknownKind) { EXPECT_TRUE(fails_at("# x\ncase lstm\n", 2, "unknown case kind 'lstm'")); }
@@ -191,7 +215,7 @@ TEST_F(ParityFiles, ShapesThatDoNotFitTheKind) {
                          "tensor weight has shape [1, 2]"));
     EXPECT_TRUE(fails_at(with(kHandLinear, "param in_features 1", "param in_features 1.5"), 3,
                          "must be a whole number"));
-    EXPECT_TRUE(fails_at(with(kHandLinear, "param in_features 1", "param in_features 100000"), 2,
+    EXPECT_TRUE(fails_at(with(kHandLinear, "param in_features 1", "param in_features 1000000"), 2,
                          "parameter values but the file gives only"));
 }
 

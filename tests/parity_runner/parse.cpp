@@ -25,6 +25,13 @@ std::vector<std::string> split(const std::string& line) {
     return tokens;
 }
 
+// A token as it may appear in a message: at most 40 characters, unprintable bytes as '?'.
+std::string shown(const std::string& token) {
+    std::string out;
+    for (char ch : token.substr(0, 40)) out += (ch >= 32 && ch < 127) ? ch : '?';
+    return token.size() > 40 ? out + "..." : out;
+}
+
 struct Reader {
     const std::string& file;
     int line = 0;
@@ -37,8 +44,8 @@ struct Reader {
         const char* s = token.c_str();
         char* end = nullptr;
         double v = std::strtod(s, &end);
-        if (end == s || *end != '\0') fail(at, "'" + token + "' is not a number");
-        if (!std::isfinite(v)) fail(at, "'" + token + "' is not a finite number");
+        if (end == s || *end != '\0') fail(at, "'" + shown(token) + "' is not a number");
+        if (!std::isfinite(v)) fail(at, "'" + shown(token) + "' is not a finite number");
         return v;
     }
 
@@ -48,7 +55,7 @@ struct Reader {
         errno = 0;
         long long v = std::strtoll(s, &end, 10);
         if (end == s || *end != '\0' || errno == ERANGE)
-            fail(at, what + " '" + token + "' is not a whole number");
+            fail(at, what + " '" + shown(token) + "' is not a whole number");
         return static_cast<int64_t>(v);
     }
 };
@@ -85,13 +92,13 @@ Case parse_case(std::istream& in, const std::string& file) {
         const std::string& key = tok[0];
 
         if (c.kind.empty() && key != "case")
-            r.fail(at, "expected 'case KIND' as the first line, found '" + key + "'");
+            r.fail(at, "expected 'case KIND' as the first line, found '" + shown(key) + "'");
         if (key == "case") {
             if (!c.kind.empty())
                 r.fail(at, "a second 'case' line (the first is line " + std::to_string(c.kind_line) + ")");
             if (tok.size() != 2) r.fail(at, "'case' needs exactly one kind: case KIND");
             if (!kKinds.count(tok[1]))
-                r.fail(at, "unknown case kind '" + tok[1] +
+                r.fail(at, "unknown case kind '" + shown(tok[1]) +
                                "' (known: linear, rnn, embedding, adam, train_rnn_model, "
                                "positional_encoding, init)");
             c.kind = tok[1];
@@ -141,7 +148,7 @@ Case parse_case(std::istream& in, const std::string& file) {
             for (const auto& v : vals) t.values.push_back(r.number(v, at + 1));
             (key == "tensor" ? c.tensors : c.expects).emplace_back(name, std::move(t));
         } else {
-            r.fail(at, "unknown line '" + key + "' (expected case, param, module, tensor or expect)");
+            r.fail(at, "unknown line '" + shown(key) + "' (expected case, param, module, tensor or expect)");
         }
     }
     if (c.kind.empty())
