@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -124,6 +125,40 @@ std::string parse_sentence(const std::string& text) {
         throw std::invalid_argument("the sentence has no words");
     }
     return text;
+}
+
+int64_t parse_count(const std::string& text) {
+    if (!text.empty() && text[0] == '-') throw std::invalid_argument("'" + text + "' must be 0 or more");
+    if (!text.empty() && text.find_first_not_of("0") == std::string::npos) return 0;  // "0", "00"
+    return parse_positive(text);  // the same messages for "x", "2.5", a huge number
+}
+
+std::vector<int64_t> parse_count_list(const std::string& text) {
+    std::vector<int64_t> values;
+    size_t start = 0;
+    while (true) {
+        size_t comma = text.find(',', start);
+        std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (piece.empty()) throw std::invalid_argument("'" + text + "' has an empty item (write e.g. 0,1,4)");
+        values.push_back(parse_count(piece));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return values;
+}
+
+double parse_number(const std::string& text) {
+    size_t used = 0;
+    double value = 0.0;
+    const bool starts = !text.empty() && !std::isspace(static_cast<unsigned char>(text[0]));
+    try {
+        if (starts) value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        throw std::invalid_argument("'" + text + "' is not a number in range");
+    }
+    if (!starts || used != text.size()) throw std::invalid_argument("'" + text + "' is not a number");
+    if (!std::isfinite(value)) throw std::invalid_argument("'" + text + "' is not a finite number");
+    return value;
 }
 
 }  // namespace ex

@@ -51,5 +51,8 @@ int64_t parse_positive(const std::string& text);                    // "20" -> 2
 std::vector<int64_t> parse_positive_list(const std::string& text);  // "20,100" -> {20, 100}
 uint64_t parse_seed(const std::string& text);                       // a whole number >= 0
 std::string parse_sentence(const std::string& text);                // at least one word
+int64_t parse_count(const std::string& text);                       // "0", "7" -> a whole number >= 0
+std::vector<int64_t> parse_count_list(const std::string& text);     // "0,1,4" -> {0, 1, 4}
+double parse_number(const std::string& text);                       // "0.5", "2", "1e-3" -> finite
 
 }  // namespace ex

@@ -14,12 +14,13 @@
 
 namespace ex {
 
-// Part 1 (context): RNN(1 -> 10), then Linear(10 -> 1) on every time step.
+// Part 1 (context): RNN(1 -> hidden), then Linear(hidden -> 1) on every time step. The notebook
+// uses hidden = 10; 07_memory_lag compares several sizes.
 struct RNNModel : ag::nn::Module {
-    ag::nn::RNN rnn{1, 10};       // members are built in this order: the RNN draws first
-    ag::nn::Linear dense{10, 1};
+    ag::nn::RNN rnn;       // RNN(1, hidden)   members are built in this order: the RNN draws first
+    ag::nn::Linear dense;  // Linear(hidden, 1)
 
-    RNNModel() {
+    explicit RNNModel(int64_t hidden = 10) : rnn(1, hidden), dense(hidden, 1) {
         register_module("rnn", rnn);
         register_module("dense", dense);
     }
@@ -38,14 +39,16 @@ struct StackedSteps {
 };
 
 // Part 1 (vanishing gradient): `depth` single-layer RNNs stacked (rnn1: 1 -> 10, then 10 -> 10),
-// each feeding its hidden states to the next, then Linear(10 -> 1). The notebook uses depth 3.
+// each feeding its hidden states to the next, then Linear(10 -> 1). The notebook uses depth 3 and
+// tanh; 06_gradient_flow also tries ReLU and the identity.
 struct VanishingRNNModel : ag::nn::Module {
     std::vector<std::unique_ptr<ag::nn::RNN>> rnns;  // rnn1, rnn2, ... (held by pointer: a
     std::unique_ptr<ag::nn::Linear> dense;           // Module cannot move once registered)
 
-    explicit VanishingRNNModel(int depth = 3, int64_t hidden = 10) {
+    explicit VanishingRNNModel(int depth = 3, int64_t hidden = 10,
+                               ag::nn::Nonlinearity nonlinearity = ag::nn::Nonlinearity::Tanh) {
         for (int k = 1; k <= depth; ++k) {
-            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 1 ? 1 : hidden, hidden));
+            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 1 ? 1 : hidden, hidden, 1, nonlinearity));
             register_module("rnn" + std::to_string(k), *rnns.back());
         }
         dense = std::make_unique<ag::nn::Linear>(hidden, 1);  // drawn after every RNN

@@ -1,0 +1,173 @@
+// 06_gradient_flow.cpp — what the notebook only claims: gradients vanish through time.
+//
+// The notebook's three-layer RNN, fresh from the seed, reads the sine; the loss is the squared
+// error of the LAST step's output only. Backpropagation through time then carries that one error
+// back step by step, and ‖∂L/∂h_t‖ for every step and layer shows how little reaches the start.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "ag/ag.h"
+#include "common/cli.h"
+#include "common/data.h"
+#include "common/gradient_flow.h"
+#include "common/models.h"
+#include "common/plot.h"
+#include "common/sine.h"
+
+static int run(int argc, char** argv) {
+    ex::CommonOptions common;
+    int64_t sequence_length = 100, train_epochs = 0, layers = 3;
+    double recurrent_scale = 1.0;
+    ag::nn::Nonlinearity activation = ag::nn::Nonlinearity::Tanh;
+    ex::Args args("06_gradient_flow",
+                  "Gradients through time: ||dL/dh_t|| of every step and layer, for a loss at the last step");
+    args.option("--length", "L", "sequence length", std::to_string(sequence_length),
+                [&](const std::string& v) { sequence_length = ex::parse_positive(v); });
+    args.option("--train-epochs", "N", "train first (Adam lr 0.01, full-sequence MSE), then measure", "0",
+                [&](const std::string& v) { train_epochs = ex::parse_count(v); });
+    args.option("--recurrent-scale", "S", "multiply every W_hh by S after init (>1: explode)", "1",
+                [&](const std::string& v) { recurrent_scale = ex::parse_number(v); });
+    args.option("--activation", "A", "tanh | relu | identity", "tanh",
+                [&](const std::string& v) { activation = ex::parse_nonlinearity(v); });
+    args.option("--layers", "K", "stacked RNN(10) layers", std::to_string(layers), [&](const std::string& v) {
+        layers = ex::parse_positive(v);
+        if (layers > 64) throw std::invalid_argument("'" + v + "' layers is more than 64");
+    });
+    args.common(common);
+    args.parse(argc, argv);
+    const std::string dir = common.out + "/06_gradient_flow";
+    ex::make_dir(dir);
+    ex::Plotter plotter(common.plot, dir, "06_gradient_flow");
+
+    // data[0, t, 0] = sin(t · 4π/(L−1)), as in 02                                     (1, L, 1)
+    ag::Tensor data = ex::sine_data(sequence_length);
+    ag::manual_seed(common.seed);
+    ex::VanishingRNNModel model(static_cast<int>(layers), 10, activation);  // rnn1..rnnK, then dense
+    if (recurrent_scale != 1.0) ex::scale_recurrent_weights(model, recurrent_scale);
+    std::printf("%lld x RNN(10, %s), W_hh x %g, sequence_length = %lld, seed %llu\n", (long long)layers,
+                ex::nonlinearity_name(activation), recurrent_scale, (long long)sequence_length,
+                (unsigned long long)common.seed);
+
+    // Optional: train the notebook's way first (Adam lr 0.01, MSE over the whole sequence).
+    if (train_epochs > 0) {
+        ag::optim::Adam optimizer(model.parameters(), /*lr=*/0.01);
+        for (int64_t epoch = 1; epoch <= train_epochs; ++epoch) {
+            optimizer.zero_grad();
+            ag::Tensor loss = ag::nn::mse_loss(model.forward(data), data);  // ()
+            loss.backward();
+            optimizer.step();
+            if (epoch == 1 || epoch == train_epochs || epoch % 10 == 0) {
+                std::printf("  training epoch %4lld/%lld  loss %.6g\n", (long long)epoch, (long long)train_epochs,
+                            double(loss.item()));
+                std::fflush(stdout);
+            }
+        }
+    }
+
+    // One backward pass from L = (output_{L−1} − x_{L−1})², every h_t keeping its gradient.
+    const ex::GradientFlow flow = ex::last_step_gradient_norms(model, data);
+    const int64_t L = sequence_length;
+
+    // grad_norms.dat: t layer1 layer2 ... — ||dL/dh_t|| of each layer at step t
+    std::vector<std::string> columns = {"t"};
+    for (int64_t k = 1; k <= layers; ++k) columns.push_back("layer" + std::to_string(k));
+    ex::DataFile table(dir + "/grad_norms.dat", columns);
+    for (int64_t t = 0; t < L; ++t) {
+        std::vector<double> row = {double(t)};
+        for (const auto& norms : flow.norms) row.push_back(norms[t]);
+        table.row(row);
+    }
+    table.close();
+
+    // ---- summary: the norm at a few distances from the loss, and the orders of magnitude lost ----
+    std::printf("loss (output_%lld - x_%lld)^2 = %.8g\n\n||dL/dh_t|| by steps back from the loss (t = %lld - back):\n  %10s",
+                (long long)(L - 1), (long long)(L - 1), flow.loss, (long long)(L - 1), "steps back");
+    for (int64_t k = 1; k <= layers; ++k) std::printf("  %12s", ("layer" + std::to_string(k)).c_str());
+    std::printf("\n");
+    for (int64_t back : {0, 1, 10, 25, 50, 99, 199, 499, 999}) {
+        if (back >= L) continue;
+        std::printf("  %10lld", (long long)back);
+        for (const auto& norms : flow.norms) std::printf("  %12.4e", norms[L - 1 - back]);
+        std::printf("\n");
+    }
+    std::printf("from the last step back to the first, the norm changes by (orders of magnitude, log10 of the ratio):\n");
+    double lowest = 0.0, highest = 0.0;  // log10 range of the non-zero norms, for the heat map
+    bool first = true;
+    for (int64_t k = 0; k < layers; ++k) {
+        const std::vector<double>& norms = flow.norms[k];
+        int64_t zeros = 0;  // steps at the start whose gradient is exactly 0 (float32 underflow)
+        while (zeros < L && norms[zeros] == 0.0) ++zeros;
+        for (double n : norms) {
+            if (n <= 0.0 || !std::isfinite(n)) continue;
+            lowest = first ? std::log10(n) : std::min(lowest, std::log10(n));
+            highest = first ? std::log10(n) : std::max(highest, std::log10(n));
+            first = false;
+        }
+        std::printf("  layer%lld: ", (long long)k + 1);
+        if (zeros == L || norms[L - 1] == 0.0) {
+            std::printf("no gradient at the last step\n");
+        } else if (!std::isfinite(norms[zeros]) || !std::isfinite(norms[L - 1])) {
+            int64_t bad = 0;  // steps whose gradient overflowed float32 (inf, or nan from inf − inf)
+            for (double n : norms) bad += std::isfinite(n) ? 0 : 1;
+            std::printf("exploded: not finite (float32 overflow) at %lld of %lld steps\n", (long long)bad, (long long)L);
+        } else {
+            std::printf("%+.1f over %lld steps (%.3g -> %.3g)", std::log10(norms[zeros] / norms[L - 1]),
+                        (long long)(L - 1 - zeros), norms[L - 1], norms[zeros]);
+            if (zeros > 0) std::printf(", and exactly 0 for t < %lld (float32 underflow)", (long long)zeros);
+            std::printf("\n");
+        }
+    }
+
+    // ---- pictures ----------------------------------------------------------------------------
+    const std::string back = "(" + std::to_string(L - 1) + "-$1)";  // steps back from the loss
+    ex::Figure curves("grad_norms", "Gradient flow through time");
+    ex::Panel panel("||dL/dh_t|| for a loss at the last step (t = " + std::to_string(L - 1) + "), " +
+                        std::to_string(layers) + " x RNN(10, " + ex::nonlinearity_name(activation) + ")",
+                    "steps back from the loss (" + std::to_string(L - 1) + " - t)", "||dL/dh_t|| (log scale)");
+    panel.log_y = true;
+    for (int64_t k = 1; k <= layers; ++k) {
+        const std::string c = "$" + std::to_string(k + 1);
+        panel.series.push_back({"grad_norms.dat", back + ":(" + c + " > 0 ? " + c + " : 1/0)",
+                                "layer " + std::to_string(k) + (k == 1 ? " (reads the input)" : k == layers ? " (feeds the output)" : ""),
+                                "linespoints pt 7 ps 0.5"});
+    }
+    panel.extra = "set key top right box opaque\nset format y '1e%T'\nset xrange [0:" + std::to_string(L - 1) + "]";
+    curves.panels.push_back(panel);
+    plotter.draw(curves);
+
+    // Heat map: x = time step, y = layer, colour = log10 of the norm (white: exactly 0).
+    ex::Figure heat("grad_heatmap", "Gradient flow: layer x time");
+    heat.ascii_friendly = false;
+    heat.height = 200 + 60 * static_cast<int>(std::min<int64_t>(layers, 10));
+    ex::Panel cells("log10 ||dL/dh_t|| per layer and time step (loss at t = " + std::to_string(L - 1) + "; white: 0)",
+                    "time step t", "layer");
+    ex::Series s;
+    s.loop = "for [k=1:" + std::to_string(layers) + "]";
+    s.file = "grad_norms.dat";
+    s.columns = "($1):(k):(0.51):(0.51):(column(k+1) > 0 ? log10(column(k+1)) : 1/0)";
+    s.style = "boxxyerror fs solid 1.0 noborder fc palette";
+    cells.series.push_back(s);
+    const double cb_low = std::floor(lowest), cb_high = std::max(std::ceil(highest), cb_low + 1.0);
+    cells.extra = "set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', 0.75 '#5dc963', 1 '#fde725')\n"
+                  "set cbrange [" + ex::num(cb_low, 4) + ":" + ex::num(cb_high, 4) + "]\nset cblabel 'log10 ||dL/dh_t||'\n"
+                  "set xrange [-0.5:" + std::to_string(L) + "-0.5]\nset yrange [0.5:" + std::to_string(layers) + ".5]\n"
+                  "set ytics 1\nunset grid\nunset key";
+    heat.panels.push_back(cells);
+    plotter.draw(heat);
+
+    plotter.print_summary();
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
+        std::fprintf(stderr, "06_gradient_flow: error: %s\n", e.what());
+        return 1;
+    }
+}
