@@ -1,0 +1,290 @@
+// claims_test.cpp — the two examples that test the notebook's claims: 06_gradient_flow (gradients
+// through time) and 07_memory_lag (how far back an RNN remembers).
+//
+// 06 is checked on a one-layer, two-step RNN whose gradients are derived by hand below, and at its
+// default size against PyTorch's numbers (tests/data/gradient_flow_L100_seed0.dat). 07 runs at a
+// tiny size: its table, its baseline recomputed here, and that lag 0 is learned.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../examples/common/gradient_flow.h"
+#include "../examples/common/models.h"
+#include "../examples/common/sine.h"
+#include "ag/ag.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- helpers: a temporary out folder, running an example, reading a .dat table ---------------
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "ag_claims_test_XXXXXX").string();
+        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+        path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// Runs build/examples/NAME with `flags`, stdout and stderr to files in `dir`; returns the exit status.
+int run_example(const std::string& name, const std::string& flags, const std::string& dir) {
+    const std::string command = AG_BUILD_DIR "/examples/" + name + " " + flags + " >'" + dir + "/stdout.txt' 2>'" +
+                                dir + "/stderr.txt'";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+// The last `#` line before the numbers (the column names), and the rows of numbers.
+struct Table {
+    std::string header;
+    std::vector<std::vector<double>> rows;
+};
+
+Table read_table(const std::string& path) {
+    std::ifstream in(path);
+    EXPECT_TRUE(in.good()) << "missing " << path;
+    Table table;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("#", 0) == 0) {
+            table.header = line;
+            continue;
+        }
+        std::istringstream cells(line);
+        std::vector<double> row;
+        for (std::string c; cells >> c;) row.push_back(std::stod(c));
+        table.rows.push_back(row);
+    }
+    return table;
+}
+
+void set(ag::Tensor& t, float value) { t.values().at(0) = value; }  // a (1) or (1, 1) parameter
+
+}  // namespace
+
+// ---- 06: one layer, two steps, derived by hand -------------------------------------------------
+//
+// One RNN layer of hidden size 1 (w_ih, w_hh, b = b_ih + b_hh), then y = v·h + c, on x = (x0, x1):
+//   a0 = w_ih·x0 + b + w_hh·0        h0 = tanh(a0)          (the initial state is 0)
+//   a1 = w_ih·x1 + b + w_hh·h0       h1 = tanh(a1)
+//   y  = v·h1 + c                    L  = (y − x1)²         (only the last step counts)
+// Backwards:
+//   ∂L/∂h1 = 2(y − x1)·v                       (h1 reaches L only through y)
+//   ∂L/∂h0 = ∂L/∂h1 · tanh′(a1) · w_hh = ∂L/∂h1 · (1 − h1²) · w_hh
+//            (h0 also feeds the output y0, but y0 is not in the loss)
+// With w_ih = 0.5, w_hh = −0.8, b_ih = 0.1, b_hh = 0.2, v = 1.5, c = −0.3, x = (1, −0.5):
+//   a0 = 0.8, h0 = tanh(0.8) = 0.66403677
+//   a1 = −0.25 + 0.3 − 0.8·0.66403677 = −0.48122942, h1 = −0.44722767
+//   y = 1.5·h1 − 0.3 = −0.97084150, L = (−0.97084150 + 0.5)² = 0.22169172
+//   ∂L/∂h1 = 2·(−0.47084150)·1.5 = −1.41252451
+//   ∂L/∂h0 = −1.41252451 · (1 − 0.20001259) · (−0.8) = 0.90400146
+// With the identity in place of tanh (tanh′ replaced by 1): h0 = 0.8, h1 = a1 = −0.59,
+//   y = −1.185, L = 0.469225, ∂L/∂h1 = 2·(−0.685)·1.5 = −2.055, ∂L/∂h0 = −2.055·(−0.8) = 1.644.
+// The norm of a one-element gradient is its absolute value.
+
+namespace {
+ex::GradientFlow hand_case(ag::nn::Nonlinearity nonlinearity) {
+    ex::VanishingRNNModel model(/*depth=*/1, /*hidden=*/1, nonlinearity);
+    ag::nn::RNN& rnn = *model.rnns[0];
+    set(rnn.weight_ih[0], 0.5f);
+    set(rnn.weight_hh[0], -0.8f);
+    set(rnn.bias_ih[0], 0.1f);
+    set(rnn.bias_hh[0], 0.2f);
+    set(model.dense->weight, 1.5f);
+    set(model.dense->bias, -0.3f);
+    ag::Tensor x({1.0f, -0.5f}, {1, 2, 1});  // (B=1, L=2, 1)
+    return ex::last_step_gradient_norms(model, x);
+}
+}  // namespace
+
+TEST(GradientFlow, OneLayerTwoStepsTanhMatchesTheHandDerivation) {
+    const ex::GradientFlow flow = hand_case(ag::nn::Nonlinearity::Tanh);
+    ASSERT_EQ(flow.norms.size(), 1u);
+    ASSERT_EQ(flow.norms[0].size(), 2u);
+    EXPECT_NEAR(flow.loss, 0.22169172, 1e-6);
+    EXPECT_NEAR(flow.norms[0][1], 1.41252451, 1e-6);  // |∂L/∂h1|
+    EXPECT_NEAR(flow.norms[0][0], 0.90400146, 1e-6);  // |∂L/∂h0|
+    // The same from the formulas in double: one step back multiplies by |(1 − h1²)·w_hh|.
+    const double h0 = std::tanh(0.8), h1 = std::tanh(-0.25 + 0.3 - 0.8 * h0), y = 1.5 * h1 - 0.3;
+    EXPECT_NEAR(flow.norms[0][1], std::fabs(2 * (y + 0.5) * 1.5), 1e-6);
+    EXPECT_NEAR(flow.norms[0][0] / flow.norms[0][1], (1 - h1 * h1) * 0.8, 1e-6);
+}
+
+TEST(GradientFlow, OneLayerTwoStepsIdentityIsTheBareRecurrentWeight) {
+    const ex::GradientFlow flow = hand_case(ag::nn::Nonlinearity::Identity);
+    EXPECT_NEAR(flow.loss, 0.469225, 1e-6);
+    EXPECT_NEAR(flow.norms[0][1], 2.055, 1e-6);
+    EXPECT_NEAR(flow.norms[0][0], 1.644, 1e-6);  // exactly |w_hh| = 0.8 times the step after
+}
+
+TEST(GradientFlow, LeavesNoParameterGradientBehind) {
+    ag::manual_seed(0);
+    ex::VanishingRNNModel model(2);
+    ex::last_step_gradient_norms(model, ag::Tensor({0.1f, 0.2f, 0.3f}, {1, 3, 1}));
+    for (const ag::Tensor& p : model.parameters()) {
+        if (!p.has_grad()) continue;
+        const ag::Tensor g = p.grad();
+        for (float v : g.values()) EXPECT_EQ(v, 0.0f);
+    }
+}
+
+TEST(GradientFlow, ScaleRecurrentWeightsMultipliesOnlyWhh) {
+    ag::manual_seed(0);
+    ex::VanishingRNNModel a(2);
+    ag::manual_seed(0);
+    ex::VanishingRNNModel b(2);
+    ex::scale_recurrent_weights(b, 3.0);
+    const auto pa = a.named_parameters(), pb = b.named_parameters();
+    ASSERT_EQ(pa.size(), pb.size());
+    for (size_t i = 0; i < pa.size(); ++i) {
+        const bool whh = pa[i].first.find("weight_hh") != std::string::npos;
+        const std::vector<float>&va = pa[i].second.values(), &vb = pb[i].second.values();
+        for (size_t j = 0; j < va.size(); ++j) EXPECT_EQ(vb[j], whh ? static_cast<float>(va[j] * 3.0) : va[j]) << pa[i].first;
+    }
+}
+
+TEST(GradientFlow, NonlinearityNamesRoundTripAndBadOnesThrow) {
+    for (const char* name : {"tanh", "relu", "identity"}) EXPECT_STREQ(ex::nonlinearity_name(ex::parse_nonlinearity(name)), name);
+    EXPECT_THROW(ex::parse_nonlinearity("sigmoid"), std::invalid_argument);
+    EXPECT_THROW(ex::parse_nonlinearity(""), std::invalid_argument);
+}
+
+// ---- 06: the default run against PyTorch -------------------------------------------------------
+
+TEST(Example06, Seed0DefaultEqualsPyTorchWhereAbove1e30) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("06_gradient_flow", "--seed 0 --plot none --out " + tmp.path, tmp.path), 0);
+    const Table ours = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    const Table torch = read_table("tests/data/gradient_flow_L100_seed0.dat");
+    EXPECT_EQ(ours.header, "# t layer1 layer2 layer3");
+    ASSERT_EQ(torch.rows.size(), 100u);
+    ASSERT_EQ(ours.rows.size(), 100u);
+    int compared = 0;
+    for (size_t t = 0; t < 100; ++t) {
+        ASSERT_EQ(ours.rows[t].size(), 4u);
+        EXPECT_EQ(ours.rows[t][0], double(t));
+        for (size_t k = 1; k <= 3; ++k) {
+            const double expected = torch.rows[t][k];
+            if (expected <= 1e-30) continue;
+            EXPECT_NEAR(ours.rows[t][k], expected, 1e-3 * expected) << "t = " << t << ", layer " << k;
+            ++compared;
+        }
+    }
+    EXPECT_EQ(compared, 268);  // all but the earliest steps of layers 2 and 3 (below 1e-30)
+    // The claim itself: from the last step to the first, every layer loses over 25 orders of magnitude.
+    for (size_t k = 1; k <= 3; ++k) EXPECT_GT(std::log10(ours.rows[99][k] / ours.rows[0][k]), 25.0) << k;
+    const std::string out = read_all(tmp.path + "/stdout.txt");
+    EXPECT_NE(out.find("layer1: -26.2 over 99 steps"), std::string::npos) << out;
+}
+
+TEST(Example06, LargeRecurrentScaleExplodesAndLayersFlagSetsTheColumns) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("06_gradient_flow", "--recurrent-scale 5 --length 40 --plot none --out " + tmp.path, tmp.path), 0);
+    Table t = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    ASSERT_EQ(t.rows.size(), 40u);
+    EXPECT_GT(t.rows[0][1], 100.0 * t.rows[39][1]);  // layer 1 grows going back in time
+
+    ASSERT_EQ(run_example("06_gradient_flow", "--layers 2 --length 7 --activation relu --plot none --out " + tmp.path, tmp.path), 0);
+    t = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    EXPECT_EQ(t.header, "# t layer1 layer2");
+    ASSERT_EQ(t.rows.size(), 7u);
+    // The same numbers as the engine computed here, for the same seed-0 ReLU model.
+    ag::manual_seed(0);
+    ex::VanishingRNNModel model(2, 10, ag::nn::Nonlinearity::ReLU);
+    const ex::GradientFlow flow = ex::last_step_gradient_norms(model, ex::sine_data(7));  // (1, 7, 1)
+    for (size_t i = 0; i < 7; ++i) {
+        for (size_t k = 0; k < 2; ++k) EXPECT_NEAR(t.rows[i][k + 1], flow.norms[k][i], 1e-6 * flow.norms[k][i] + 1e-30);
+    }
+}
+
+TEST(Example06, TrainEpochsTrainsBeforeMeasuring) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("06_gradient_flow", "--train-epochs 3 --length 12 --plot none --out " + tmp.path, tmp.path), 0);
+    const Table trained = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    ASSERT_EQ(run_example("06_gradient_flow", "--length 12 --plot none --out " + tmp.path, tmp.path), 0);
+    const Table fresh = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    ASSERT_EQ(trained.rows.size(), 12u);
+    EXPECT_NE(trained.rows[11][3], fresh.rows[11][3]);
+    EXPECT_NE(read_all(tmp.path + "/stdout.txt").find("loss"), std::string::npos);
+}
+
+// ---- 07: a tiny run ----------------------------------------------------------------------------
+
+TEST(Example07, TinyRunWritesTheTableAndLearnsLagZero) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("07_memory_lag", "--lags 0,2 --hidden 3,5 --steps 150 --length 8 --batch 8 --seed 0 --plot none --out " + tmp.path,
+                          tmp.path), 0);
+    const Table t = read_table(tmp.path + "/07_memory_lag/error_vs_lag.dat");
+    EXPECT_EQ(t.header, "# lag hidden mse baseline");
+    ASSERT_EQ(t.rows.size(), 4u);
+    const std::vector<std::pair<double, double>> order = {{0, 3}, {2, 3}, {0, 5}, {2, 5}};  // (lag, hidden)
+    // The baseline is the mean of x[t − k]² over t ≥ k on the held-out set: the first draw of
+    // randn({256, 8, 1}) from a Generator seeded with --seed.
+    ag::Generator gen(0);
+    const ag::Tensor held_out = ag::randn({256, 8, 1}, gen);
+    for (size_t r = 0; r < 4; ++r) {
+        ASSERT_EQ(t.rows[r].size(), 4u);
+        EXPECT_EQ(t.rows[r][0], order[r].first);
+        EXPECT_EQ(t.rows[r][1], order[r].second);
+        EXPECT_GE(t.rows[r][2], 0.0);
+        const int lag = static_cast<int>(order[r].first);
+        double sum = 0.0;
+        for (int b = 0; b < 256; ++b) {
+            for (int s = 0; s < 8 - lag; ++s) sum += std::pow(double(held_out.values()[b * 8 + s]), 2);
+        }
+        EXPECT_NEAR(t.rows[r][3], sum / (256.0 * (8 - lag)), 1e-5);
+    }
+    EXPECT_LT(t.rows[0][2], 0.25 * t.rows[0][3]);  // lag 0, hidden 3: clearly better than guessing 0
+    EXPECT_LT(t.rows[2][2], 0.25 * t.rows[2][3]);  // lag 0, hidden 5
+    EXPECT_TRUE(fs::exists(tmp.path + "/07_memory_lag/error_vs_lag.gp"));
+}
+
+// ---- flags -------------------------------------------------------------------------------------
+
+TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"06_gradient_flow", "--length 0"},          {"06_gradient_flow", "--activation sigmoid"},
+        {"06_gradient_flow", "--recurrent-scale x"}, {"06_gradient_flow", "--recurrent-scale inf"},
+        {"06_gradient_flow", "--recurrent-scale 2x"}, {"06_gradient_flow", "--layers 0"},
+        {"06_gradient_flow", "--layers 1000"},       {"06_gradient_flow", "--train-epochs -1"},
+        {"06_gradient_flow", "--bogus"},             {"07_memory_lag", "--lags 8 --length 8"},
+        {"07_memory_lag", "--lags -1"},              {"07_memory_lag", "--lags 1,,2"},
+        {"07_memory_lag", "--hidden 0"},             {"07_memory_lag", "--hidden 100000"},
+        {"07_memory_lag", "--steps x"},              {"07_memory_lag", "--batch 0"},
+        {"07_memory_lag", "--length 2.5"},           {"07_memory_lag", "--seed -3"}};
+    TempDir tmp;
+    for (const auto& [name, flags] : cases) {
+        const std::string out = tmp.path + "/out";
+        EXPECT_EQ(run_example(name, flags + " --out " + out, tmp.path), 2) << name << " " << flags;
+        EXPECT_FALSE(fs::exists(out)) << name << " " << flags;
+        const std::string err = read_all(tmp.path + "/stderr.txt");
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_EQ(err.rfind(name + ": error: ", 0), 0u) << err;
+        EXPECT_TRUE(read_all(tmp.path + "/stdout.txt").empty()) << name << " " << flags;
+    }
+    for (const char* name : {"06_gradient_flow", "07_memory_lag"}) {
+        EXPECT_EQ(run_example(name, "--help", tmp.path), 0) << name;
+        EXPECT_EQ(read_all(tmp.path + "/stdout.txt").rfind(std::string("usage: ") + name, 0), 0u);
+    }
+}
