@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ag/gemm.h"
+#include "ag/vmath.h"
 
 namespace fused {
 
@@ -81,7 +82,7 @@ float Trainer::step(const std::vector<float>& x, const std::vector<float>& y, in
         for (int64_t t = 0; t < L; ++t) {
             float* ht = h + t * B * H;
             if (t > 0) gemm_nn(B, H, H, ht - B * H, whh_t.data(), ht);
-            for (int64_t i = 0; i < B * H; ++i) ht[i] = std::tanh(ht[i]);
+            ag::detail::tanh_array(ht, ht, B * H);
         }
     }
     // out = h_top·wᵀ + b ; loss = mean((out − y)²)

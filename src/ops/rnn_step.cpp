@@ -10,6 +10,7 @@
 
 #include "ag/gemm.h"
 #include "ag/ops.h"
+#include "ag/vmath.h"
 #include "op_util.h"
 
 namespace ag {
@@ -24,7 +25,10 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
     if (t < 0 || t >= L)
         throw std::out_of_range("rnn_step: step " + std::to_string(t) + " out of range for length " +
                                 std::to_string(L) + " (xw shape " + shape_str(sx) + ")");
-    if (h_prev.shape() != Shape{B, H} || w_hh.shape() != Shape{H, H} || b_hh.shape() != Shape{H})
+    auto is = [](const Shape& s, int64_t d0, int64_t d1) {  // no temporary Shape: this runs every step
+        return s.size() == (d1 < 0 ? 1u : 2u) && s[0] == d0 && (d1 < 0 || s[1] == d1);
+    };
+    if (!is(h_prev.shape(), B, H) || !is(w_hh.shape(), H, H) || !is(b_hh.shape(), H, -1))
         throw std::invalid_argument("rnn_step: with xw " + shape_str(sx) + ", h_prev must be [" +
                                     std::to_string(B) + ", " + std::to_string(H) + "], w_hh [" +
                                     std::to_string(H) + ", " + std::to_string(H) + "], b_hh [" +
@@ -37,15 +41,19 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
     for (int64_t i = 0; i < B; ++i)
         for (int64_t j = 0; j < H; ++j) h[i * H + j] = x[(i * L + t) * H + j] + b[j];
     detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
-    for (float& v : h) {
-        if (act == Activation::Tanh) v = std::tanh(v);
-        else if (act == Activation::ReLU) v = v > 0.0f ? v : 0.0f;
-    }
+    if (act == Activation::Tanh) detail::tanh_array(h.data(), h.data(), B * H);  // vmath.h
+    else if (act == Activation::ReLU)
+        for (float& v : h) v = v > 0.0f ? v : 0.0f;
 
-    return record("rnn_step", std::move(h), {B, H}, {xw, h_prev, w_hh, b_hh}, [B, L, H, t, act](Node& o) {
+    // The closure captures 16 bytes (t, act), small enough for std::function to store without a heap
+    // allocation; the sizes are read back from the inputs' shapes.
+    return record("rnn_step", std::move(h), {B, H}, {xw, h_prev, w_hh, b_hh}, [t, act](Node& o) {
+        const Shape& sx = o.parents[0]->shape;
+        const int64_t B = sx[0], L = sx[1], H = sx[2];
         // dz = dh ⊙ act'(z)  (tanh' = 1 − h², relu' = [h > 0], identity' = 1)
         const float* hv = o.data.data();
-        std::vector<float> dz(o.grad);
+        static thread_local std::vector<float> dz;  // scratch, reused by every step
+        dz.assign(o.grad.begin(), o.grad.end());
         for (size_t i = 0; i < dz.size(); ++i) {
             if (act == Activation::Tanh) dz[i] *= 1.0f - hv[i] * hv[i];
             else if (act == Activation::ReLU && !(hv[i] > 0.0f)) dz[i] = 0.0f;

@@ -6,18 +6,15 @@
 #include <cmath>
 
 #include "ag/ops.h"
+#include "ag/vmath.h"
 #include "op_util.h"
 
 namespace ag {
 namespace {
 
-// `fwd(x)` gives y; `dfdx(x, y)` gives f'(x).
-template <class Fwd, class Deriv>
-Tensor unary(const char* op, const Tensor& a, Fwd fwd, Deriv dfdx) {
-    detail::require_defined(op, a);
-    const std::vector<float>& x = a.values();
-    std::vector<float> y(x.size());
-    for (size_t i = 0; i < x.size(); ++i) y[i] = fwd(x[i]);
+// Records y = f(a), already computed; `dfdx(x, y)` gives f'(x).
+template <class Deriv>
+Tensor unary_record(const char* op, const Tensor& a, std::vector<float> y, Deriv dfdx) {
     return record(op, std::move(y), a.shape(), {a}, [dfdx](Node& o) {
         const float* x = o.parents[0]->data.data();
         const float* y = o.data.data();
@@ -26,6 +23,16 @@ Tensor unary(const char* op, const Tensor& a, Fwd fwd, Deriv dfdx) {
         if (!gx) return;
         for (size_t i = 0; i < o.data.size(); ++i) gx[i] += dfdx(x[i], y[i]) * g[i];
     });
+}
+
+// `fwd(x)` gives y; `dfdx(x, y)` gives f'(x).
+template <class Fwd, class Deriv>
+Tensor unary(const char* op, const Tensor& a, Fwd fwd, Deriv dfdx) {
+    detail::require_defined(op, a);
+    const std::vector<float>& x = a.values();
+    std::vector<float> y(x.size());
+    for (size_t i = 0; i < x.size(); ++i) y[i] = fwd(x[i]);
+    return unary_record(op, a, std::move(y), dfdx);
 }
 
 }  // namespace
@@ -51,9 +58,11 @@ Tensor div(const Tensor& a, float s) {
 }
 
 Tensor tanh(const Tensor& a) {
+    detail::require_defined("tanh", a);
+    std::vector<float> y(a.values().size());
+    detail::tanh_array(a.values().data(), y.data(), static_cast<int64_t>(y.size()));  // vmath.h
     // d tanh(x)/dx = 1 - tanh(x)²
-    return unary("tanh", a, [](float x) { return std::tanh(x); },
-                 [](float, float y) { return 1.0f - y * y; });
+    return unary_record("tanh", a, std::move(y), [](float, float y) { return 1.0f - y * y; });
 }
 
 Tensor exp(const Tensor& a) {

@@ -1,0 +1,255 @@
+// bench.cpp — how fast is the engine? The same training run, once through autograd and once
+// through the hand-written loop of fused_rnn.cpp (the floor), on four workloads.
+//
+//   make bench                         all four workloads, medians of a few runs each
+//   build/examples/bench --workload vanishing --length 500 --epochs 5
+//
+// Each run happens in a child process (fork), so that its peak memory (ru_maxrss) is its own.
+// One line per workload: workload=NAME engine_ms=… fused_ms=… ratio=… peak_rss_mb=…
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ag/ag.h"
+#include "common/fused_rnn.h"
+
+namespace {
+
+struct Config {
+    std::string name;
+    int64_t batch, length, input, hidden, layers, epochs, repeat;
+    bool per_step;  // report ms per training step instead of the whole run
+};
+
+// The workloads of the issue: the notebook's two models at length 2000, a wide layer, a long sequence.
+std::vector<Config> workloads() {
+    return {
+        {"context", 1, 2000, 1, 10, 1, 10, 5, false},
+        {"vanishing", 1, 2000, 1, 10, 3, 50, 3, false},
+        {"wide", 32, 200, 128, 128, 1, 5, 3, true},
+        {"deep", 1, 100000, 1, 10, 1, 1, 3, false},
+    };
+}
+
+// `layers` stacked single-layer RNNs then Linear(hidden, 1): the notebook's models, any size.
+struct StackedModel : ag::nn::Module {
+    std::vector<std::unique_ptr<ag::nn::RNN>> rnns;
+    std::unique_ptr<ag::nn::Linear> dense;
+    StackedModel(int64_t input, int64_t hidden, int64_t layers) {
+        for (int64_t k = 0; k < layers; ++k) {  // RNNs first, then the Linear: PyTorch's draw order
+            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 0 ? input : hidden, hidden));
+            register_module("rnn" + std::to_string(k + 1), *rnns.back());
+        }
+        dense = std::make_unique<ag::nn::Linear>(hidden, 1);
+        register_module("dense", *dense);
+    }
+    ag::Tensor forward(ag::Tensor x) const {
+        for (const auto& rnn : rnns) x = std::get<0>(rnn->forward(x));
+        return dense->forward(x);
+    }
+};
+
+// Inputs and targets: the notebook's sine (target = input) for one input feature, else fixed noise.
+void make_data(const Config& c, std::vector<float>& x, std::vector<float>& y) {
+    if (c.input == 1 && c.batch == 1) {
+        x.resize(c.length);
+        for (int64_t i = 0; i < c.length; ++i)
+            x[i] = float(std::sin(c.length > 1 ? 4.0 * 3.14159265358979323846 * double(i) / double(c.length - 1) : 0.0));
+        y = x;
+        return;
+    }
+    ag::Generator gen(1);
+    x = ag::randn({c.batch, c.length, c.input}, gen).values();
+    y = ag::randn({c.batch, c.length, 1}, gen).values();
+}
+
+struct Result {
+    double ms = 0;         // the whole training run
+    double loss = 0;       // the last epoch's loss
+    double rss_mb = 0;     // peak resident memory of the run's process
+    double base_mb = 0;    // resident memory before the run started
+};
+
+double peak_rss_mb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0;
+}
+
+Result run_engine(const Config& c) {
+    std::vector<float> xv, yv;
+    make_data(c, xv, yv);
+    ag::manual_seed(0);
+    StackedModel model(c.input, c.hidden, c.layers);
+    ag::Tensor x(xv, {c.batch, c.length, c.input});
+    ag::Tensor y(yv, {c.batch, c.length, 1});
+    ag::optim::Adam opt(model.parameters(), 0.01);
+    Result r;
+    r.base_mb = peak_rss_mb();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t e = 0; e < c.epochs; ++e) {
+        opt.zero_grad();
+        ag::Tensor loss = ag::nn::mse_loss(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        r.loss = loss.item();
+    }
+    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    r.rss_mb = peak_rss_mb();
+    return r;
+}
+
+Result run_fused(const Config& c) {
+    std::vector<float> xv, yv;
+    make_data(c, xv, yv);
+    ag::manual_seed(0);  // same initial weights as the engine's run
+    StackedModel init(c.input, c.hidden, c.layers);
+    fused::StackedRNN m;
+    m.input = c.input;
+    m.hidden = c.hidden;
+    m.layers = c.layers;
+    m.rnn.resize(c.layers);
+    std::vector<std::vector<float>*> dst = m.parameters();
+    std::vector<ag::Tensor> src = init.parameters();
+    for (size_t i = 0; i < dst.size(); ++i) *dst[i] = src[i].values();
+    fused::Trainer trainer(m, 0.01);
+    Result r;
+    r.base_mb = peak_rss_mb();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t e = 0; e < c.epochs; ++e) r.loss = trainer.step(xv, yv, c.batch, c.length);
+    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    r.rss_mb = peak_rss_mb();
+    return r;
+}
+
+// Runs f in a child process and reads its Result back through a pipe.
+Result in_child(Result (*f)(const Config&), const Config& c) {
+    int fd[2];
+    if (pipe(fd) != 0) throw std::runtime_error("bench: pipe failed");
+    std::fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        Result r;
+        try {
+            r = f(c);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench: %s\n", e.what());
+            _exit(1);
+        }
+        ssize_t n = write(fd[1], &r, sizeof r);
+        _exit(n == ssize_t(sizeof r) ? 0 : 1);
+    }
+    close(fd[1]);
+    Result r;
+    ssize_t n = read(fd[0], &r, sizeof r);
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (n != ssize_t(sizeof r) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("bench: the " + c.name + " run failed");
+    return r;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void run(const Config& c) {
+    std::fprintf(stderr, "[bench] %s: batch %lld, length %lld, input %lld, hidden %lld, layers %lld, "
+                         "epochs %lld, %lld runs each ...\n",
+                 c.name.c_str(), (long long)c.batch, (long long)c.length, (long long)c.input,
+                 (long long)c.hidden, (long long)c.layers, (long long)c.epochs, (long long)c.repeat);
+    std::vector<double> te, tf;
+    Result e, f;
+    double rss = 0;
+    for (int64_t i = 0; i < c.repeat; ++i) {  // interleaved, so that machine noise hits both alike
+        e = in_child(run_engine, c);
+        f = in_child(run_fused, c);
+        te.push_back(e.ms);
+        tf.push_back(f.ms);
+        rss = std::max(rss, e.rss_mb);
+    }
+    double div = c.per_step ? double(c.epochs) : 1.0;
+    double me = median(te) / div, mf = median(tf) / div;
+    std::printf("workload=%s engine_ms=%.1f fused_ms=%.1f ratio=%.2f peak_rss_mb=%.1f", c.name.c_str(),
+                me, mf, me / mf, rss);
+    if (c.per_step) std::printf(" unit=ms_per_step");
+    std::printf(" bytes_per_step=%.0f loss_engine=%.6g loss_fused=%.6g\n",
+                (e.rss_mb - e.base_mb) * 1048576.0 / double(c.length), e.loss, f.loss);
+    std::fflush(stdout);
+}
+
+[[noreturn]] void usage_error(const std::string& msg) {
+    std::fprintf(stderr, "bench: %s (see --help)\n", msg.c_str());
+    std::exit(2);
+}
+
+int64_t positive(const char* flag, const char* value) {
+    char* end = nullptr;
+    long long v = std::strtoll(value, &end, 10);
+    if (!value[0] || *end || v <= 0) usage_error(std::string(flag) + " needs a positive whole number, got '" + value + "'");
+    return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<Config> all = workloads();
+    std::string only;
+    Config over{"", 0, 0, 0, 0, 0, 0, 0, false};  // 0 = keep the workload's own value
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::printf("usage: bench [--workload context|vanishing|wide|deep] [--batch B] [--length L]\n"
+                        "             [--input I] [--hidden H] [--layers K] [--epochs E] [--repeat R]\n"
+                        "Trains each workload with the engine and with a hand-written loop (no autograd)\n"
+                        "and prints one line per workload: times (medians), their ratio, peak memory.\n");
+            return 0;
+        }
+        if (i + 1 >= argc) usage_error("missing value after " + a);
+        const char* v = argv[++i];
+        if (a == "--workload") only = v;
+        else if (a == "--batch") over.batch = positive("--batch", v);
+        else if (a == "--length") over.length = positive("--length", v);
+        else if (a == "--input") over.input = positive("--input", v);
+        else if (a == "--hidden") over.hidden = positive("--hidden", v);
+        else if (a == "--layers") over.layers = positive("--layers", v);
+        else if (a == "--epochs") over.epochs = positive("--epochs", v);
+        else if (a == "--repeat") over.repeat = positive("--repeat", v);
+        else usage_error("unknown flag " + a);
+    }
+    bool found = only.empty();
+    try {
+        for (Config c : all) {
+            if (!only.empty() && c.name != only) continue;
+            found = true;
+            if (over.batch) c.batch = over.batch;
+            if (over.length) c.length = over.length;
+            if (over.input) c.input = over.input;
+            if (over.hidden) c.hidden = over.hidden;
+            if (over.layers) c.layers = over.layers;
+            if (over.epochs) c.epochs = over.epochs;
+            if (over.repeat) c.repeat = over.repeat;
+            run(c);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    if (!found) usage_error("unknown workload '" + only + "' (context, vanishing, wide, deep)");
+    return 0;
+}
