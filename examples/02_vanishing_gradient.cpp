@@ -3,6 +3,7 @@
 // Three RNN layers stacked, then a Linear, learn to echo the sine wave, trained for 10, 20 and
 // 50 epochs. Besides the loss of every epoch (the notebook's `history`), each RNN layer's
 // gradient norm is recorded, so the picture shows what the gradients do, not only the loss.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -99,6 +100,25 @@ static int run(int argc, char** argv) {
         figure.panels = {losses, grads};
         plotter.draw(figure);
     }
+
+    // A second picture: the longest run's per-layer gradient norms on a log scale, with its loss.
+    // (Every run starts from the same seed, so the shorter runs are the start of this one.) The
+    // norms fall together with the loss: a small error sends back a small gradient.
+    const int64_t longest = *std::max_element(epoch_counts.begin(), epoch_counts.end());
+    const std::string longest_file = "loss_L" + L + "_E" + std::to_string(longest) + ".dat";
+    ex::Figure norms("grad_norms_L" + L, "Gradient norm of each RNN layer over the epochs");
+    ex::Panel panel("Gradient norm of each RNN layer over " + std::to_string(longest) +
+                        " epochs, and the loss (sequence_length = " + L + ")",
+                    "Epochs", "log scale");
+    panel.log_y = true;
+    for (int k = 1; k <= 3; ++k) {
+        panel.series.push_back({longest_file, "1:" + std::to_string(k + 2),
+                                "||dL/dparameters|| of rnn" + std::to_string(k), "linespoints pt 7 ps 0.6"});
+    }
+    panel.series.push_back({longest_file, "1:2", "training loss (MSE)", "lines dt 2 lw 2 lc rgb 'black'"});
+    panel.extra = "set key bottom left box opaque\nset format y '1e%T'";
+    norms.panels.push_back(panel);
+    plotter.draw(norms);
 
     std::printf("\nfinal loss (sequence_length = %s):\n  num_epochs  loss\n", L.c_str());
     for (size_t k = 0; k < epoch_counts.size(); ++k) {

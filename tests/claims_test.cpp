@@ -288,3 +288,21 @@ TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
         EXPECT_EQ(read_all(tmp.path + "/stdout.txt").rfind(std::string("usage: ") + name, 0), 0u);
     }
 }
+
+// ---- pictures ----------------------------------------------------------------------------------
+
+TEST(ClaimsPlots, RealGnuplotDrawsEveryPicture) {
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+    TempDir tmp;
+    const std::string common = " --plot png --out " + tmp.path;
+    ASSERT_EQ(run_example("06_gradient_flow", "--length 30" + common, tmp.path), 0);
+    ASSERT_EQ(run_example("07_memory_lag", "--lags 0,1 --hidden 2 --steps 5 --length 6" + common, tmp.path), 0);
+    ASSERT_EQ(run_example("02_vanishing_gradient", "--length 6 --epochs 2,3" + common, tmp.path), 0);
+    for (const char* png : {"06_gradient_flow/grad_norms.png", "06_gradient_flow/grad_heatmap.png",
+                            "07_memory_lag/error_vs_lag.png", "02_vanishing_gradient/grad_norms_L6.png"}) {
+        const std::string bytes = read_all(tmp.path + "/" + png);
+        EXPECT_GT(bytes.size(), 1000u) << png;
+        EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << png;
+    }
+    EXPECT_TRUE(read_all(tmp.path + "/stderr.txt").empty()) << read_all(tmp.path + "/stderr.txt");
+}
