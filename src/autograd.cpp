@@ -6,6 +6,8 @@
 // twice receives two contributions, which is why every backward adds (+=) and never assigns.
 #include "ag/autograd.h"
 
+#include "ag/buffer_pool.h"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -155,7 +157,7 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
         if (!n->backward) continue;  // a leaf: keeps its accumulated gradient
         std::vector<float> old;      // its retained gradient from earlier passes
         if (k < kept.size() && kept[k].first == n) old = std::move(kept[k++].second);
-        if (!n->retains_grad) std::vector<float>().swap(n->grad);
+        if (!n->retains_grad) detail::give_buffer(std::move(n->grad));
         else if (n->grad.empty()) n->grad = std::move(old);
         else
             for (size_t i = 0; i < old.size(); ++i) n->grad[i] += old[i];  // retained grads add up

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "ag/autograd.h"
+#include "ag/buffer_pool.h"
 
 namespace ag {
 
@@ -56,10 +57,12 @@ Node::~Node() {
             p->parents.clear();
         }
     }  // p is destroyed here, with no parents left to recurse into
+    detail::give_buffer(std::move(data));
+    detail::give_buffer(std::move(grad));
 }
 
 float* Node::grad_buffer() {
-    if (grad.empty()) grad.assign(data.size(), 0.0f);
+    if (grad.empty()) grad = detail::take_zeros(data.size());
     return grad.data();
 }
 
@@ -71,7 +74,7 @@ Tensor::Tensor(std::vector<float> values, Shape shape, bool requires_grad) {
         throw std::invalid_argument("tensor: " + std::to_string(values.size()) +
                                     " values do not fill shape " + shape_str(shape) + " (needs " +
                                     std::to_string(n) + ")");
-    node_ = std::make_shared<Node>();
+    node_ = std::allocate_shared<Node>(detail::PoolAllocator<Node>());  // buffer_pool.h
     node_->data = std::move(values);
     node_->shape = std::move(shape);
     node_->requires_grad = requires_grad;

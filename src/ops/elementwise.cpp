@@ -81,7 +81,7 @@ Tensor binary(const char* op, const Tensor& a, const Tensor& b, Fwd fwd, Bwd bwd
     detail::require_defined(op, b);
     Broadcast bc = broadcast(op, a.shape(), b.shape());
     int64_t n = shape_numel(bc.out, op);
-    std::vector<float> out(n);
+    std::vector<float> out = detail::take_buffer(static_cast<size_t>(n));
     const float* x = a.values().data();
     const float* y = b.values().data();
     for_each(bc, n, [&](int64_t i, int64_t ia, int64_t ib) { out[i] = fwd(x[ia], y[ib]); });

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ag/autograd.h"
+#include "ag/buffer_pool.h"
 #include "ag/tensor.h"
 
 namespace ag::detail {

@@ -35,7 +35,7 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
                                     std::to_string(H) + "]; got " + shape_str(h_prev.shape()) + ", " +
                                     shape_str(w_hh.shape()) + ", " + shape_str(b_hh.shape()));
     // z = xw[:, t, :] + b_hh + h_prev·W_hhᵀ ; h = act(z)
-    std::vector<float> h(static_cast<size_t>(B * H));
+    std::vector<float> h = detail::take_buffer(static_cast<size_t>(B * H));
     const float* x = xw.values().data();
     const float* b = b_hh.values().data();
     for (int64_t i = 0; i < B; ++i)

@@ -30,7 +30,7 @@ template <class Fwd, class Deriv>
 Tensor unary(const char* op, const Tensor& a, Fwd fwd, Deriv dfdx) {
     detail::require_defined(op, a);
     const std::vector<float>& x = a.values();
-    std::vector<float> y(x.size());
+    std::vector<float> y = detail::take_buffer(x.size());
     for (size_t i = 0; i < x.size(); ++i) y[i] = fwd(x[i]);
     return unary_record(op, a, std::move(y), dfdx);
 }

@@ -1,0 +1,40 @@
+// buffer_pool.h — recycling the small float buffers that every op allocates.
+//
+// Teaches: an RNN step on a hidden size of 10 does ~300 multiply-adds, but allocating and freeing
+// its output, its gradient and its graph node costs about as much again. So buffers of a dying
+// node are kept, per size, and handed to the next op that needs that size; nodes themselves come
+// from a free list too. Nothing about the maths changes; only malloc is called less often.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace ag::detail {
+
+// A buffer of n floats with unspecified contents (recycled when one of that size is free).
+std::vector<float> take_buffer(size_t n);
+// A buffer of n zeros.
+std::vector<float> take_zeros(size_t n);
+// Gives a buffer back for reuse (small sizes only; larger ones are simply freed).
+void give_buffer(std::vector<float>&& v);
+
+// Blocks of one size, recycled through a per-thread free list: used by allocate_shared<Node>.
+void* take_block(size_t bytes);
+void give_block(void* p, size_t bytes);
+
+template <class T>
+struct PoolAllocator {
+    using value_type = T;
+    PoolAllocator() = default;
+    template <class U>
+    PoolAllocator(const PoolAllocator<U>&) {}
+    T* allocate(size_t n) { return static_cast<T*>(take_block(n * sizeof(T))); }
+    void deallocate(T* p, size_t n) { give_block(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const PoolAllocator<U>&) const { return true; }
+    template <class U>
+    bool operator!=(const PoolAllocator<U>&) const { return false; }
+};
+
+}  // namespace ag::detail

@@ -1,0 +1,87 @@
+// buffer_pool.cpp — per-thread free lists of float buffers (by exact size) and of node blocks.
+#include "ag/buffer_pool.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace ag::detail {
+namespace {
+
+constexpr size_t kMaxPooledFloats = 1024;       // larger buffers: malloc is cheap next to their use
+constexpr size_t kMaxPooledTotal = 8u << 20;    // floats kept at most (32 MB), all sizes together
+constexpr size_t kMaxBlockBytes = 512;          // node blocks
+constexpr size_t kMaxBlocksPerSize = 1u << 18;
+
+thread_local bool pools_dead = false;  // trivially destructible: readable until the thread ends
+
+struct Pools {
+    std::vector<std::vector<float>> buffers[kMaxPooledFloats + 1];  // [size] -> free buffers
+    size_t pooled_floats = 0;
+    std::vector<void*> blocks[kMaxBlockBytes / 16 + 1];              // [bytes/16] -> free blocks
+    ~Pools() {
+        pools_dead = true;  // tensors destroyed after this (statics) use plain new/delete
+        for (auto& list : blocks)
+            for (void* p : list) ::operator delete(p);
+    }
+};
+thread_local Pools pools;
+
+Pools* get() { return pools_dead ? nullptr : &pools; }
+
+}  // namespace
+
+std::vector<float> take_buffer(size_t n) {
+    Pools* p = n > 0 && n <= kMaxPooledFloats ? get() : nullptr;
+    if (p && !p->buffers[n].empty()) {
+        std::vector<float> v = std::move(p->buffers[n].back());
+        p->buffers[n].pop_back();
+        p->pooled_floats -= n;
+        return v;
+    }
+    return std::vector<float>(n);
+}
+
+std::vector<float> take_zeros(size_t n) {
+    std::vector<float> v = take_buffer(n);
+    std::fill(v.begin(), v.end(), 0.0f);
+    return v;
+}
+
+void give_buffer(std::vector<float>&& v) {
+    const size_t n = v.size();
+    Pools* p = n > 0 && n <= kMaxPooledFloats && v.capacity() == n ? get() : nullptr;
+    if (p && p->pooled_floats + n <= kMaxPooledTotal) {
+        p->pooled_floats += n;
+        p->buffers[n].push_back(std::move(v));
+    }
+    std::vector<float>().swap(v);  // whatever was not kept is freed now
+}
+
+void* take_block(size_t bytes) {
+    Pools* p = bytes <= kMaxBlockBytes ? get() : nullptr;
+    if (p) {
+        auto& list = p->blocks[(bytes + 15) / 16];
+        if (!list.empty()) {
+            void* b = list.back();
+            list.pop_back();
+            return b;
+        }
+        return ::operator new((bytes + 15) / 16 * 16);
+    }
+    return ::operator new(bytes);
+}
+
+void give_block(void* b, size_t bytes) {
+    Pools* p = bytes <= kMaxBlockBytes ? get() : nullptr;
+    if (p) {
+        auto& list = p->blocks[(bytes + 15) / 16];
+        if (list.size() < kMaxBlocksPerSize) {
+            list.push_back(b);
+            return;
+        }
+    }
+    ::operator delete(b);
+}
+
+}  // namespace ag::detail
