@@ -125,8 +125,11 @@ static int run(int argc, char** argv) {
     // ---- pictures ----------------------------------------------------------------------------
     const std::string back = "(" + std::to_string(L - 1) + "-$1)";  // steps back from the loss
     ex::Figure curves("grad_norms", "Gradient flow through time");
-    ex::Panel panel("||dL/dh_t|| for a loss at the last step (t = " + std::to_string(L - 1) + "), " +
-                        std::to_string(layers) + " x RNN(10, " + ex::nonlinearity_name(activation) + ")",
+    // The settings, for the titles: "3 x RNN(10, tanh), W_hh x 5, trained 50 epochs"
+    std::string setting = std::to_string(layers) + " x RNN(10, " + ex::nonlinearity_name(activation) + ")";
+    if (recurrent_scale != 1.0) setting += ", W_hh x " + ex::num(recurrent_scale, 4);
+    if (train_epochs > 0) setting += ", trained " + std::to_string(train_epochs) + " epochs";
+    ex::Panel panel("||dL/dh_t|| for a loss at the last step (t = " + std::to_string(L - 1) + "), " + setting,
                     "steps back from the loss (" + std::to_string(L - 1) + " - t)", "||dL/dh_t|| (log scale)");
     panel.log_y = true;
     for (int64_t k = 1; k <= layers; ++k) {
@@ -135,15 +138,17 @@ static int run(int argc, char** argv) {
                                 "layer " + std::to_string(k) + (k == 1 ? " (reads the input)" : k == layers ? " (feeds the output)" : ""),
                                 "linespoints pt 7 ps 0.5"});
     }
-    panel.extra = "set key top right box opaque\nset format y '1e%T'\nset xrange [0:" + std::to_string(L - 1) + "]";
+    // The key goes in the empty corner: top right when the norms fall going back, else top left.
+    const bool falls = !(flow.norms[0][0] >= flow.norms[0][L - 1]);
+    panel.extra = std::string(falls ? "set key top right" : "set key top left") + " box opaque\nset format y '1e%T'\nset xrange [0:" + std::to_string(L - 1) + "]";
     curves.panels.push_back(panel);
     plotter.draw(curves);
 
     // Heat map: x = time step, y = layer, colour = log10 of the norm (white: exactly 0).
-    ex::Figure heat("grad_heatmap", "Gradient flow: layer x time");
+    ex::Figure heat("grad_heatmap", "Gradient flow: layer x time, " + setting);
     heat.ascii_friendly = false;
     heat.height = 200 + 60 * static_cast<int>(std::min<int64_t>(layers, 10));
-    ex::Panel cells("log10 ||dL/dh_t|| per layer and time step (loss at t = " + std::to_string(L - 1) + "; white: 0)",
+    ex::Panel cells("log10 ||dL/dh_t||, " + setting + " (loss at t = " + std::to_string(L - 1) + "; white: 0 or not finite)",
                     "time step t", "layer");
     ex::Series s;
     s.loop = "for [k=1:" + std::to_string(layers) + "]";
