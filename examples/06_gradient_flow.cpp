@@ -117,7 +117,7 @@ static int run(int argc, char** argv) {
         } else {
             std::printf("%+.1f over %lld steps (%.3g -> %.3g)", std::log10(norms[zeros] / norms[L - 1]),
                         (long long)(L - 1 - zeros), norms[L - 1], norms[zeros]);
-            if (zeros > 0) std::printf(", and exactly 0 for t < %lld (float32 underflow)", (long long)zeros);
+            if (zeros > 0) std::printf(", and exactly 0 for t < %lld (underflowed, or out of reach)", (long long)zeros);
             std::printf("\n");
         }
     }
@@ -140,7 +140,7 @@ static int run(int argc, char** argv) {
     }
     // The key goes in the empty corner: top right when the norms fall going back, else top left.
     const bool falls = !(flow.norms[0][0] >= flow.norms[0][L - 1]);
-    panel.extra = std::string(falls ? "set key top right" : "set key top left") + " box opaque\nset format y '1e%T'\nset xrange [0:" + std::to_string(L - 1) + "]";
+    panel.extra = std::string(falls ? "set key top right" : "set key top left") + " box opaque\nset format y '1e%T'\nset xrange [0:" + std::to_string(std::max<int64_t>(L - 1, 1)) + "]";
     curves.panels.push_back(panel);
     plotter.draw(curves);
 
