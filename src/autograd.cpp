@@ -51,14 +51,14 @@ static Tensor record_impl(const char* op, std::vector<float> values, Shape shape
     for (const Tensor& t : inputs) any = any || t.node().requires_grad;
     if (!any) return out;
     n.requires_grad = true;
-    n.parents.reserve(inputs.size());
+    n.parents = detail::take_parent_list(inputs.size());
     for (const Tensor& t : inputs) n.parents.push_back(t.node_ptr());
     n.backward = std::move(backward);
     return out;
 }
 
 Tensor record(const char* op, std::vector<float> values, Shape shape,
-              std::initializer_list<Tensor> inputs, BackwardFn backward) {
+              std::initializer_list<std::reference_wrapper<const Tensor>> inputs, BackwardFn backward) {
     return record_impl(op, std::move(values), std::move(shape), inputs, std::move(backward));
 }
 Tensor record(const char* op, std::vector<float> values, Shape shape,

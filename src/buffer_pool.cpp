@@ -12,6 +12,8 @@ constexpr size_t kMaxPooledFloats = 1024;       // larger buffers: malloc is che
 constexpr size_t kMaxPooledTotal = 8u << 20;    // floats kept at most (32 MB), all sizes together
 constexpr size_t kMaxBlockBytes = 512;          // node blocks
 constexpr size_t kMaxBlocksPerSize = 1u << 18;
+constexpr size_t kMaxRank = 4;               // shapes of rank up to 4 are recycled
+constexpr size_t kMaxLists = 1u << 18;       // parent lists and shapes kept at most, each kind
 
 thread_local bool pools_dead = false;  // trivially destructible: readable until the thread ends
 
@@ -19,6 +21,8 @@ struct Pools {
     std::vector<std::vector<float>> buffers[kMaxPooledFloats + 1];  // [size] -> free buffers
     size_t pooled_floats = 0;
     std::vector<void*> blocks[kMaxBlockBytes / 16 + 1];              // [bytes/16] -> free blocks
+    std::vector<std::vector<std::shared_ptr<Node>>> parent_lists;    // empty, with capacity
+    std::vector<Shape> shapes[kMaxRank + 1];                         // [rank] -> free shapes
     ~Pools() {
         pools_dead = true;  // tensors destroyed after this (statics) use plain new/delete
         for (auto& list : blocks)
@@ -56,6 +60,40 @@ void give_buffer(std::vector<float>&& v) {
         p->buffers[n].push_back(std::move(v));
     }
     std::vector<float>().swap(v);  // whatever was not kept is freed now
+}
+
+std::vector<std::shared_ptr<Node>> take_parent_list(size_t n) {
+    Pools* p = get();
+    std::vector<std::shared_ptr<Node>> v;
+    if (p && !p->parent_lists.empty()) {
+        v = std::move(p->parent_lists.back());
+        p->parent_lists.pop_back();
+    }
+    v.reserve(n);
+    return v;
+}
+
+void give_parent_list(std::vector<std::shared_ptr<Node>>&& v) {
+    Pools* p = v.empty() && v.capacity() > 0 && v.capacity() <= 8 ? get() : nullptr;
+    if (p && p->parent_lists.size() < kMaxLists) p->parent_lists.push_back(std::move(v));
+    std::vector<std::shared_ptr<Node>>().swap(v);
+}
+
+Shape take_shape(size_t rank) {
+    Pools* p = rank > 0 && rank <= kMaxRank ? get() : nullptr;
+    if (p && !p->shapes[rank].empty()) {
+        Shape s = std::move(p->shapes[rank].back());
+        p->shapes[rank].pop_back();
+        return s;
+    }
+    return Shape(rank);
+}
+
+void give_shape(Shape&& s) {
+    const size_t rank = s.size();
+    Pools* p = rank > 0 && rank <= kMaxRank && s.capacity() == rank ? get() : nullptr;
+    if (p && p->shapes[rank].size() < kMaxLists) p->shapes[rank].push_back(std::move(s));
+    Shape().swap(s);
 }
 
 void* take_block(size_t bytes) {

@@ -5,6 +5,7 @@
 // that owns its inputs; otherwise it is a plain tensor and nothing is kept alive.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <vector>
 
@@ -16,8 +17,9 @@ namespace ag {
 // input requires grad) the result remembers `inputs` as its parents and `backward` as the rule
 // that sends its gradient to them. `backward` must not capture the inputs or the output: it
 // reaches them through out.parents[i] (in the order given here) so that teardown stays iterative.
+// (The inputs are taken by reference: copying a Tensor handle costs an atomic increment.)
 Tensor record(const char* op, std::vector<float> values, Shape shape,
-              std::initializer_list<Tensor> inputs, BackwardFn backward);
+              std::initializer_list<std::reference_wrapper<const Tensor>> inputs, BackwardFn backward);
 Tensor record(const char* op, std::vector<float> values, Shape shape,
               const std::vector<Tensor>& inputs, BackwardFn backward);
 

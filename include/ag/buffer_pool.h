@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "ag/tensor.h"
+
 namespace ag::detail {
 
 // A buffer of n floats with unspecified contents (recycled when one of that size is free).
@@ -18,6 +20,13 @@ std::vector<float> take_buffer(size_t n);
 std::vector<float> take_zeros(size_t n);
 // Gives a buffer back for reuse (small sizes only; larger ones are simply freed).
 void give_buffer(std::vector<float>&& v);
+
+// An empty parent list with room for n parents, and a shape of `rank` sizes (values unspecified):
+// recycled from dead nodes, so that an op on the hot path allocates neither.
+std::vector<std::shared_ptr<Node>> take_parent_list(size_t n);
+void give_parent_list(std::vector<std::shared_ptr<Node>>&& v);  // v must be empty
+Shape take_shape(size_t rank);
+void give_shape(Shape&& s);
 
 // Blocks of one size, recycled through a per-thread free list: used by allocate_shared<Node>.
 void* take_block(size_t bytes);

@@ -61,11 +61,12 @@ inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float
 }
 
 // C (n, m) += A (n, k) · B (m, k)ᵀ   — forward of a Linear: y = x·Wᵀ.
-// Small B: plain dot products. Larger B: transposed once into a reused scratch buffer, so that the
-// tiled loop above can stream its rows.
+// A few rows: plain dot products. More rows: B is transposed once into a reused scratch buffer
+// (in 8 × 8 blocks, which keeps both reads and writes in cache), so that the tiled loop above can
+// stream its rows; the copy costs k·m against the product's n·k·m.
 inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* __restrict A,
                     const float* __restrict B, float* __restrict C) {
-    if (k * m <= 256) {
+    if (n < 4) {
         for (int64_t i = 0; i < n; ++i)
             for (int64_t j = 0; j < m; ++j) {
                 float s = 0.0f;
@@ -76,8 +77,10 @@ inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* __restrict A,
     }
     static thread_local std::vector<float> bt;
     bt.resize(static_cast<size_t>(k * m));
-    for (int64_t j = 0; j < m; ++j)
-        for (int64_t p = 0; p < k; ++p) bt[p * m + j] = B[j * k + p];
+    for (int64_t j0 = 0; j0 < m; j0 += 8)
+        for (int64_t p0 = 0; p0 < k; p0 += 8)
+            for (int64_t j = j0; j < j0 + 8 && j < m; ++j)
+                for (int64_t p = p0; p < p0 + 8 && p < k; ++p) bt[p * m + j] = B[j * k + p];
     gemm_nn(n, k, m, A, bt.data(), C);
 }
 
