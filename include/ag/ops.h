@@ -47,6 +47,7 @@ Tensor sqrt(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);  // 1 / (1 + e^(−x)), in src/ops/sigmoid.cpp (README: "Your turn")
 Tensor pow(const Tensor& x, float exponent);
 Tensor square(const Tensor& x);
 
