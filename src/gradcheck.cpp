@@ -1,4 +1,8 @@
 // gradcheck.cpp — central differences against the engine's backward.
+//
+// Teaches: how to test a backward without trusting it. Run backward once with a fixed, varied
+// output gradient w (so L = Σ wᵢ·yᵢ), then nudge every input value by ±ε and rerun only the
+// forward: (L(x + ε) − L(x − ε)) / 2ε must match the gradient backward wrote for that value.
 #include "ag/gradcheck.h"
 
 #include <cmath>

@@ -1,4 +1,7 @@
 // smoke_test.cpp — the first thing to break if the build or the graph is broken.
+//
+// Teaches: the smallest end-to-end check: y = tanh(w·x + b), one backward, and the gradients
+// compared with the chain rule done by hand (the same graph as examples/00_autograd.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>

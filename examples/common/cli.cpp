@@ -1,4 +1,7 @@
 // cli.cpp — flag parsing for the examples: strict, with one clear line per mistake.
+//
+// Teaches: a parser that guesses nothing. Each value goes through a parser that either returns
+// it or throws the reason; parse() turns that reason into "PROGRAM: error: ... (see --help)", exit 2.
 #include "cli.h"
 
 #include <cctype>

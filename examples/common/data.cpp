@@ -1,4 +1,7 @@
 // data.cpp — .dat tables: a header line, then rows of whitespace-separated cells.
+//
+// Teaches: writing files that fail loudly: a folder that cannot be made or a file that cannot be
+// written is an exception naming the path, never a silently missing table.
 #include "data.h"
 
 #include <cstdio>

@@ -1,4 +1,7 @@
 // gradient_flow.cpp — the per-step hidden-state gradients of a stacked RNN, for one loss at the end.
+//
+// Teaches: reading ∂L/∂h_t needs no new machinery: forward_steps keeps every h_t as a tensor,
+// retain_grad() asks backward to keep its gradient, and one backward() fills them all.
 #include "gradient_flow.h"
 
 #include <cmath>

@@ -1,4 +1,7 @@
 // text.cpp — splitting a sentence into words and numbering them.
+//
+// Teaches: the notebook's word_to_index, index_to_word and tokens are three small loops over a
+// sorted vocabulary; a word is its index, and the tokens are the sentence's words as indices.
 #include "text.h"
 
 #include <algorithm>

@@ -1,5 +1,8 @@
 // ag.h — the whole engine in one include: tensors and autograd, the ops, the layers, the losses,
 // the optimizers and the seeded random numbers behind initialisation.
+//
+// Teaches: where to start reading. tensor.h and autograd.h are the engine, ops.h lists every
+// differentiable op, nn/ and optim/ are built on top; README.md's "Reading guide" gives the order.
 #pragma once
 
 #include "ag/autograd.h"

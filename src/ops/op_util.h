@@ -1,4 +1,8 @@
 // op_util.h — small helpers shared by the ops (internal to src/): dims, shapes, error messages.
+//
+// Teaches: the few lines every op repeats. grad_of(out, i) is how a backward reaches parent i's
+// gradient (nullptr when that parent needs none); take_buffer (buffer_pool.h) is a recycled
+// std::vector<float>(n), for speed only: read it as a fresh buffer.
 #pragma once
 
 #include <stdexcept>

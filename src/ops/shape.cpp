@@ -36,7 +36,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                                     std::to_string(x.numel()) + " values) cannot become " +
                                     shape_str(shape));
     return record("reshape", x.values(), std::move(target), {x}, [](Node& o) {
-        // reshape moves no value: dx = dy, read in the old shape
+        // d reshape(x)/dx = 1 element for element (no value moves): dx = dy, read in the old shape
         if (float* gx = detail::grad_of(o, 0))
             for (size_t i = 0; i < o.grad.size(); ++i) gx[i] += o.grad[i];
     });
@@ -74,7 +74,7 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     else swap_dims(x.values().data(), out.data(), s, d0, d1, false);
     Shape oshape = out_shape;
     return record("transpose", std::move(out), std::move(oshape), {x}, [out_shape, d0, d1](Node& o) {
-        // the gradient goes back through the inverse permutation, which is the same swap
+        // y[.., j, .., i, ..] = x[.., i, .., j, ..]:  dx = transpose(dy, d0, d1) (a swap is its own inverse)
         float* gx = detail::grad_of(o, 0);
         if (!gx) return;
         if (d0 == d1)
@@ -180,7 +180,7 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         offset += lens[p];
     }
     return record(op, std::move(out), std::move(shape), xs, [lens, outer, total, inner](Node& o) {
-        // each piece receives the slice of the gradient it filled
+        // d join(x_0, .., x_n)/dx_p = 1 on the slice x_p filled, 0 elsewhere: dx_p = that slice of dy
         int64_t offset = 0;
         for (size_t p = 0; p < lens.size(); ++p) {
             if (float* gx = detail::grad_of(o, p)) {

@@ -1,4 +1,7 @@
 // main.cpp — `parity DIR` runs every PyTorch parity case in DIR (see tests/parity/README.md).
+//
+// Teaches: keep main thin: the runner is a library (parity.h) so that tests can call it with
+// their own streams; this file only hands it the arguments and the console.
 #include <iostream>
 #include <string>
 #include <vector>

@@ -1,4 +1,7 @@
 // embedding.h — a table of learned vectors, one row per word of the vocabulary.
+//
+// Teaches: a word is fed to a network as the row of this table at its index; training moves the
+// rows. The lookup is the gather op index_select_rows (src/ops/gather.cpp).
 #pragma once
 
 #include "ag/nn/module.h"

@@ -1,4 +1,7 @@
 // linear.h — y = x·Wᵀ + b, the fully connected layer.
+//
+// Teaches: a layer is a Module holding its parameters plus a forward that calls one op
+// (ag::linear); the leading dims of x are just more rows, so it applies to every time step at once.
 #pragma once
 
 #include "ag/nn/module.h"

@@ -1,4 +1,8 @@
 // optimizer.h — Adam and SGD: they read each parameter's gradient and change its values in place.
+//
+// Teaches: an optimizer never sees the graph. It holds handles to the parameters (the leaves);
+// step() reads each one's .grad() and edits its .values(); zero_grad() clears the gradients that
+// backward() would otherwise keep adding to.
 #pragma once
 
 #include <vector>
@@ -25,9 +29,9 @@ public:
     const AdamOptions& options() const { return options_; }
 
 private:
-    std::vector<Tensor> params_;
+    std::vector<Tensor> params_;  // the leaves to update, any shapes (a model's parameters())
     AdamOptions options_;
-    int64_t t_ = 0;
+    int64_t t_ = 0;               // steps taken so far; the bias corrections use it
     std::vector<std::vector<float>> m_, v_;  // per parameter, same size as its values
 };
 
@@ -44,9 +48,9 @@ public:
     void zero_grad();
 
 private:
-    std::vector<Tensor> params_;
+    std::vector<Tensor> params_;           // the leaves to update, any shapes
     SGDOptions options_;
-    std::vector<std::vector<float>> buf_;
+    std::vector<std::vector<float>> buf_;  // per parameter, same size as its values (momentum)
 };
 
 }  // namespace ag::optim
