@@ -21,7 +21,7 @@ struct Pools {
     std::vector<std::vector<float>> buffers[kMaxPooledFloats + 1];  // [size] -> free buffers
     size_t pooled_floats = 0;
     std::vector<void*> blocks[kMaxBlockBytes / 16 + 1];              // [bytes/16] -> free blocks
-    std::vector<std::vector<std::shared_ptr<Node>>> parent_lists;    // empty, with capacity
+    std::vector<std::vector<NodeRef>> parent_lists;    // empty, with capacity
     std::vector<Shape> shapes[kMaxRank + 1];                         // [rank] -> free shapes
     ~Pools() {
         pools_dead = true;  // tensors destroyed after this (statics) use plain new/delete
@@ -62,9 +62,9 @@ void give_buffer(std::vector<float>&& v) {
     std::vector<float>().swap(v);  // whatever was not kept is freed now
 }
 
-std::vector<std::shared_ptr<Node>> take_parent_list(size_t n) {
+std::vector<NodeRef> take_parent_list(size_t n) {
     Pools* p = get();
-    std::vector<std::shared_ptr<Node>> v;
+    std::vector<NodeRef> v;
     if (p && !p->parent_lists.empty()) {
         v = std::move(p->parent_lists.back());
         p->parent_lists.pop_back();
@@ -73,10 +73,10 @@ std::vector<std::shared_ptr<Node>> take_parent_list(size_t n) {
     return v;
 }
 
-void give_parent_list(std::vector<std::shared_ptr<Node>>&& v) {
+void give_parent_list(std::vector<NodeRef>&& v) {
     Pools* p = v.empty() && v.capacity() > 0 && v.capacity() <= 8 ? get() : nullptr;
     if (p && p->parent_lists.size() < kMaxLists) p->parent_lists.push_back(std::move(v));
-    std::vector<std::shared_ptr<Node>>().swap(v);
+    std::vector<NodeRef>().swap(v);
 }
 
 Shape take_shape(size_t rank) {

@@ -1,11 +1,12 @@
 // tensor.cpp — creating tensors, reading them, printing them, and tearing down a graph.
 //
-// Teaches: a Tensor is a thin handle (one shared_ptr) to a Node that holds the values. Copying a
+// Teaches: a Tensor is a thin handle (one NodeRef) to a Node that holds the values. Copying a
 // Tensor copies the handle, not the values — like a Python variable naming a torch.Tensor.
 #include "ag/tensor.h"
 
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -47,10 +48,26 @@ int64_t shape_numel(const Shape& shape, const char* op) {
 // its parent, whose destructor destroys its parent, ... one stack frame per node: a crash.
 // Instead we take the parents over: a parent we hold the last reference to gives us its own
 // parents before it dies, so every node dies with an empty parent list and nothing recurses.
+static thread_local int64_t live_node_count = 0;  // created minus destroyed, on this thread
+int64_t live_nodes() { return live_node_count; }
+
+NodeRef NodeRef::make() {
+    Node* n = new (detail::take_block(sizeof(Node))) Node();  // buffer_pool.h: recycled memory
+    ++live_node_count;
+    n->refs = 1;
+    return NodeRef(n);
+}
+
+void NodeRef::destroy(Node* p) {
+    p->~Node();
+    detail::give_block(p, sizeof(Node));
+    --live_node_count;
+}
+
 Node::~Node() {
-    std::vector<std::shared_ptr<Node>> pending = std::move(parents);
+    std::vector<NodeRef> pending = std::move(parents);
     while (!pending.empty()) {
-        std::shared_ptr<Node> p = std::move(pending.back());
+        NodeRef p = std::move(pending.back());
         pending.pop_back();
         if (p && p.use_count() == 1) {
             for (auto& q : p->parents) pending.push_back(std::move(q));
@@ -76,7 +93,7 @@ Tensor::Tensor(std::vector<float> values, Shape shape, bool requires_grad) {
         throw std::invalid_argument("tensor: " + std::to_string(values.size()) +
                                     " values do not fill shape " + shape_str(shape) + " (needs " +
                                     std::to_string(n) + ")");
-    node_ = std::allocate_shared<Node>(detail::PoolAllocator<Node>());  // buffer_pool.h
+    node_ = NodeRef::make();
     node_->data = std::move(values);
     node_->shape = std::move(shape);
     node_->requires_grad = requires_grad;
@@ -98,17 +115,11 @@ Tensor Tensor::arange(int64_t n) {
 
 // ---- Tensor: reading -------------------------------------------------------------------------
 
-Node& Tensor::node() const {
-    if (!node_)
-        throw std::logic_error(
-            "tensor: use of an undefined tensor (for example grad() before any backward())");
-    return *node_;
+void Tensor::throw_undefined() {
+    throw std::logic_error(
+        "tensor: use of an undefined tensor (for example grad() before any backward())");
 }
 
-const Shape& Tensor::shape() const { return node().shape; }
-int64_t Tensor::numel() const { return static_cast<int64_t>(node().data.size()); }
-const std::vector<float>& Tensor::values() const { return node().data; }
-std::vector<float>& Tensor::values() { return node().data; }
 const char* Tensor::op() const { return node().op; }
 
 int64_t Tensor::size(int64_t d) const {
@@ -145,7 +156,6 @@ float Tensor::at(const std::vector<int64_t>& index) const {
 
 // ---- Tensor: autograd ------------------------------------------------------------------------
 
-bool Tensor::requires_grad() const { return node().requires_grad; }
 bool Tensor::is_leaf() const { return node().is_leaf(); }
 
 Tensor& Tensor::set_requires_grad(bool on) {

@@ -23,27 +23,14 @@ void give_buffer(std::vector<float>&& v);
 
 // An empty parent list with room for n parents, and a shape of `rank` sizes (values unspecified):
 // recycled from dead nodes, so that an op on the hot path allocates neither.
-std::vector<std::shared_ptr<Node>> take_parent_list(size_t n);
-void give_parent_list(std::vector<std::shared_ptr<Node>>&& v);  // v must be empty
+std::vector<NodeRef> take_parent_list(size_t n);
+void give_parent_list(std::vector<NodeRef>&& v);  // v must be empty
 Shape take_shape(size_t rank);
 void give_shape(Shape&& s);
 
-// Blocks of one size, recycled through a per-thread free list: used by allocate_shared<Node>.
+// Blocks of one size, recycled through a per-thread free list: the memory of graph nodes.
 void* take_block(size_t bytes);
 void give_block(void* p, size_t bytes);
 
-template <class T>
-struct PoolAllocator {
-    using value_type = T;
-    PoolAllocator() = default;
-    template <class U>
-    PoolAllocator(const PoolAllocator<U>&) {}
-    T* allocate(size_t n) { return static_cast<T*>(take_block(n * sizeof(T))); }
-    void deallocate(T* p, size_t n) { give_block(p, n * sizeof(T)); }
-    template <class U>
-    bool operator==(const PoolAllocator<U>&) const { return true; }
-    template <class U>
-    bool operator!=(const PoolAllocator<U>&) const { return false; }
-};
 
 }  // namespace ag::detail

@@ -66,13 +66,22 @@ inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float
 // stream its rows; the copy costs k·m against the product's n·k·m.
 inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* __restrict A,
                     const float* __restrict B, float* __restrict C) {
-    if (n < 4) {
-        for (int64_t i = 0; i < n; ++i)
-            for (int64_t j = 0; j < m; ++j) {
+    if (n < 4) {  // eight dot products at a time: independent sums keep the multipliers busy
+        for (int64_t i = 0; i < n; ++i) {
+            const float* a = A + i * k;
+            int64_t j = 0;
+            for (; j + 8 <= m; j += 8) {
+                float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                for (int64_t p = 0; p < k; ++p)
+                    for (int64_t jj = 0; jj < 8; ++jj) s[jj] += a[p] * B[(j + jj) * k + p];
+                for (int64_t jj = 0; jj < 8; ++jj) C[i * m + j + jj] += s[jj];
+            }
+            for (; j < m; ++j) {
                 float s = 0.0f;
-                for (int64_t p = 0; p < k; ++p) s += A[i * k + p] * B[j * k + p];
+                for (int64_t p = 0; p < k; ++p) s += a[p] * B[j * k + p];
                 C[i * m + j] += s;
             }
+        }
         return;
     }
     static thread_local std::vector<float> bt;

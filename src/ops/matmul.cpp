@@ -82,8 +82,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                     " does not match weight of shape " + shape_str(sw) +
                                     " (needs [" + std::to_string(out_f) + "])");
     std::vector<float> y = detail::take_buffer(static_cast<size_t>(rows * out_f));
+    const float* b = has_bias ? bias.values().data() : nullptr;
     for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < out_f; ++j) y[r * out_f + j] = has_bias ? bias.values()[j] : 0.0f;
+        for (int64_t j = 0; j < out_f; ++j) y[r * out_f + j] = b ? b[j] : 0.0f;
     detail::gemm_nt(rows, in, out_f, x.values().data(), weight.values().data(), y.data());
 
     Shape out_shape(sx.begin(), sx.end() - 1);
