@@ -68,6 +68,13 @@ Tensor record(const char* op, std::vector<float> values, Shape shape,
 
 // ---- backward --------------------------------------------------------------------------------
 
+static void throw_released(const Node& n) {
+    throw std::logic_error(
+        std::string("backward: the graph through '") + n.op +
+        "' was already freed by an earlier backward(); to backpropagate through it twice, "
+        "pass retain_graph=true to the first backward()");
+}
+
 // Every walk gets a fresh mark, so "visited" is one integer compare, with no set to clear.
 static uint64_t next_mark = 0;
 
@@ -88,6 +95,7 @@ static std::vector<Node*> topological_order(Node* root) {
                 stack.push_back({p, 0});
             }
         } else {
+            if (node->released) throw_released(*node);
             order.push_back(node);  // all its parents are already in `order`
             stack.pop_back();
         }
@@ -95,12 +103,6 @@ static std::vector<Node*> topological_order(Node* root) {
     return order;
 }
 
-static void throw_released(const Node& n) {
-    throw std::logic_error(
-        std::string("backward: the graph through '") + n.op +
-        "' was already freed by an earlier backward(); to backpropagate through it twice, "
-        "pass retain_graph=true to the first backward()");
-}
 
 void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
     Node& root = node();
@@ -120,9 +122,7 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
                                "e.g. with sum() or mean(), or pass grad_output)");
     }
 
-    std::vector<Node*> order = topological_order(&root);
-    for (Node* n : order)
-        if (n->released) throw_released(*n);
+    std::vector<Node*> order = topological_order(&root);  // throws if part of it was released
 
     // A non-leaf collects this pass's dL/d node in its grad buffer. A gradient kept there from an
     // earlier pass (retain_grad with retain_graph) must not be sent back a second time: set it

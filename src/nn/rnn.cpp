@@ -74,10 +74,17 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
         Tensor xproj = linear(layer_input, weight_ih[k], bias_ih[k]);        // (B, L, H)
         Tensor h = h0.defined() ? select(h0, 0, k) : Tensor::zeros({B, H});  // (B, H)
         std::vector<Tensor>& hs = out.hidden[k];
+        hs.reserve(static_cast<size_t>(L));
+        // W_hhᵀ as a plain copy, made once for the whole sequence: each step's product then reads
+        // contiguous rows (a speed-up only: gradients still go to weight_hh[k]).
+        std::vector<float> wt(static_cast<size_t>(H * H));
+        for (int64_t i = 0; i < H; ++i)
+            for (int64_t j = 0; j < H; ++j) wt[j * H + i] = weight_hh[k].values()[i * H + j];
+        const Tensor w_hh_t(std::move(wt), {H, H});
         for (int64_t t = 0; t < L; ++t) {
             // h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh), i.e.
             //     act(select(xproj, 1, t) + linear(h, W_hh, b_hh)) as one fused op
-            h = rnn_step(xproj, t, h, weight_hh[k], bias_hh[k], act);
+            h = rnn_step(xproj, t, h, weight_hh[k], bias_hh[k], act, w_hh_t);
             hs.push_back(h);
         }
         layer_input = stack(hs, 1);  // (B, L, H): the next layer's input

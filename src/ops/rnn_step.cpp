@@ -16,7 +16,7 @@
 namespace ag {
 
 Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh,
-                const Tensor& b_hh, Activation act) {
+                const Tensor& b_hh, Activation act, const Tensor& w_hh_t) {
     for (const Tensor* p : {&xw, &h_prev, &w_hh, &b_hh}) detail::require_defined("rnn_step", *p);
     const Shape& sx = xw.shape();
     if (sx.size() != 3)
@@ -40,7 +40,14 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
     const float* b = b_hh.values().data();
     for (int64_t i = 0; i < B; ++i)
         for (int64_t j = 0; j < H; ++j) h[i * H + j] = x[(i * L + t) * H + j] + b[j];
-    detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
+    if (w_hh_t.defined()) {  // the caller's transposed copy: the product streams contiguous rows
+        if (!is(w_hh_t.shape(), H, H))
+            throw std::invalid_argument("rnn_step: w_hh_t of shape " + shape_str(w_hh_t.shape()) +
+                                        " must be [" + std::to_string(H) + ", " + std::to_string(H) + "]");
+        detail::gemm_nn(B, H, H, h_prev.values().data(), w_hh_t.values().data(), h.data());
+    } else {
+        detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
+    }
     if (act == Activation::Tanh) detail::tanh_array(h.data(), h.data(), B * H);  // vmath.h
     else if (act == Activation::ReLU)
         for (float& v : h) v = v > 0.0f ? v : 0.0f;
