@@ -18,6 +18,7 @@ namespace ag {
 // that sends its gradient to them. `backward` must not capture the inputs or the output: it
 // reaches them through out.parents[i] (in the order given here) so that teardown stays iterative.
 // (The inputs are taken by reference: copying a Tensor handle costs an atomic increment.)
+// values: the output, row-major, shape_numel(shape) of them -> a Tensor of `shape`.
 Tensor record(const char* op, std::vector<float> values, Shape shape,
               std::initializer_list<std::reference_wrapper<const Tensor>> inputs, BackwardFn backward);
 Tensor record(const char* op, std::vector<float> values, Shape shape,
