@@ -6,8 +6,13 @@
 #include <iostream>
 
 #include "ag/ag.h"
+#include "common/cli.h"
 
-int main() {
+int main(int argc, char** argv) {
+    // No flags: --help explains, anything else is a mistake (one line on stderr, exit status 2).
+    ex::Args("00_autograd", "The engine in ten lines: y = tanh(w*x + b) and its gradients, by autograd and by hand.")
+        .parse(argc, argv);
+
     ag::Tensor x({2.0f}, {1});
     ag::Tensor w({0.5f}, {1}, /*requires_grad=*/true);
     ag::Tensor b({-0.3f}, {1}, /*requires_grad=*/true);

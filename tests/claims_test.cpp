@@ -6,8 +6,6 @@
 // tiny size: its table, its baseline recomputed here, and that lag 0 is learned.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -21,63 +19,17 @@
 #include "../examples/common/models.h"
 #include "../examples/common/sine.h"
 #include "ag/ag.h"
+#include "example_test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// ---- helpers: a temporary out folder, running an example, reading a .dat table ---------------
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ag_claims_test_XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-// Runs build/examples/NAME with `flags`, stdout and stderr to files in `dir`; returns the exit status.
-int run_example(const std::string& name, const std::string& flags, const std::string& dir) {
-    const std::string command = AG_BUILD_DIR "/examples/" + name + " " + flags + " >'" + dir + "/stdout.txt' 2>'" +
-                                dir + "/stderr.txt'";
-    const int status = std::system(command.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
-}
-
-// The last `#` line before the numbers (the column names), and the rows of numbers.
-struct Table {
-    std::string header;
-    std::vector<std::vector<double>> rows;
-};
-
-Table read_table(const std::string& path) {
-    std::ifstream in(path);
-    EXPECT_TRUE(in.good()) << "missing " << path;
-    Table table;
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("#", 0) == 0) {
-            table.header = line;
-            continue;
-        }
-        std::istringstream cells(line);
-        std::vector<double> row;
-        for (std::string c; cells >> c;) row.push_back(std::stod(c));
-        table.rows.push_back(row);
-    }
-    return table;
-}
+using ex_test::NumberTable;
+using ex_test::read_all;
+using ex_test::read_numbers;
+using ex_test::run_example;
+using ex_test::TempDir;
 
 void set(ag::Tensor& t, float value) { t.values().at(0) = value; }  // a (1) or (1, 1) parameter
 
@@ -175,8 +127,8 @@ TEST(GradientFlow, NonlinearityNamesRoundTripAndBadOnesThrow) {
 TEST(Example06, Seed0DefaultEqualsPyTorchWhereAbove1e30) {
     TempDir tmp;
     ASSERT_EQ(run_example("06_gradient_flow", "--seed 0 --plot none --out " + tmp.path, tmp.path), 0);
-    const Table ours = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
-    const Table torch = read_table("tests/data/gradient_flow_L100_seed0.dat");
+    const NumberTable ours = read_numbers(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    const NumberTable torch = read_numbers("tests/data/gradient_flow_L100_seed0.dat");
     EXPECT_EQ(ours.header, "# t layer1 layer2 layer3");
     ASSERT_EQ(torch.rows.size(), 100u);
     ASSERT_EQ(ours.rows.size(), 100u);
@@ -201,12 +153,12 @@ TEST(Example06, Seed0DefaultEqualsPyTorchWhereAbove1e30) {
 TEST(Example06, LargeRecurrentScaleExplodesAndLayersFlagSetsTheColumns) {
     TempDir tmp;
     ASSERT_EQ(run_example("06_gradient_flow", "--recurrent-scale 5 --length 40 --plot none --out " + tmp.path, tmp.path), 0);
-    Table t = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    NumberTable t = read_numbers(tmp.path + "/06_gradient_flow/grad_norms.dat");
     ASSERT_EQ(t.rows.size(), 40u);
     EXPECT_GT(t.rows[0][1], 100.0 * t.rows[39][1]);  // layer 1 grows going back in time
 
     ASSERT_EQ(run_example("06_gradient_flow", "--layers 2 --length 7 --activation relu --plot none --out " + tmp.path, tmp.path), 0);
-    t = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    t = read_numbers(tmp.path + "/06_gradient_flow/grad_norms.dat");
     EXPECT_EQ(t.header, "# t layer1 layer2");
     ASSERT_EQ(t.rows.size(), 7u);
     // The same numbers as the engine computed here, for the same seed-0 ReLU model.
@@ -221,9 +173,9 @@ TEST(Example06, LargeRecurrentScaleExplodesAndLayersFlagSetsTheColumns) {
 TEST(Example06, TrainEpochsTrainsBeforeMeasuring) {
     TempDir tmp;
     ASSERT_EQ(run_example("06_gradient_flow", "--train-epochs 3 --length 12 --plot none --out " + tmp.path, tmp.path), 0);
-    const Table trained = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    const NumberTable trained = read_numbers(tmp.path + "/06_gradient_flow/grad_norms.dat");
     ASSERT_EQ(run_example("06_gradient_flow", "--length 12 --plot none --out " + tmp.path, tmp.path), 0);
-    const Table fresh = read_table(tmp.path + "/06_gradient_flow/grad_norms.dat");
+    const NumberTable fresh = read_numbers(tmp.path + "/06_gradient_flow/grad_norms.dat");
     ASSERT_EQ(trained.rows.size(), 12u);
     EXPECT_NE(trained.rows[11][3], fresh.rows[11][3]);
     EXPECT_NE(read_all(tmp.path + "/stdout.txt").find("loss"), std::string::npos);
@@ -235,7 +187,7 @@ TEST(Example07, TinyRunWritesTheTableAndLearnsLagZero) {
     TempDir tmp;
     ASSERT_EQ(run_example("07_memory_lag", "--lags 0,2 --hidden 3,5 --steps 150 --length 8 --batch 8 --seed 0 --plot none --out " + tmp.path,
                           tmp.path), 0);
-    const Table t = read_table(tmp.path + "/07_memory_lag/error_vs_lag.dat");
+    const NumberTable t = read_numbers(tmp.path + "/07_memory_lag/error_vs_lag.dat");
     EXPECT_EQ(t.header, "# lag hidden mse baseline");
     ASSERT_EQ(t.rows.size(), 4u);
     const std::vector<std::pair<double, double>> order = {{0, 3}, {2, 3}, {0, 5}, {2, 5}};  // (lag, hidden)

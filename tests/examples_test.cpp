@@ -6,8 +6,6 @@
 // status 2 and write nothing.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -20,6 +18,7 @@
 #include "../examples/common/models.h"
 #include "../examples/common/sine.h"
 #include "ag/ag.h"
+#include "example_test_util.h"
 
 namespace fs = std::filesystem;
 
@@ -53,57 +52,11 @@ const std::vector<std::string> kSentenceWords = {"Transformers", "have", "revolu
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ag_examples_test_XXXXXX").string();
-        char* made = mkdtemp(pattern.data());
-        if (!made) throw std::runtime_error("mkdtemp failed");
-        path = made;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-// Runs build/examples/NAME with `flags`, stdout and stderr to files in `dir`; returns the exit status.
-int run_example(const std::string& name, const std::string& flags, const std::string& dir,
-                const std::string& env = "") {
-    const std::string command = env + " " AG_BUILD_DIR "/examples/" + name + " " + flags + " >'" + dir +
-                                "/stdout.txt' 2>'" + dir + "/stderr.txt'";
-    const int status = std::system(command.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
-}
-
-// A .dat file: its header line and its rows split on whitespace.
-struct Table {
-    std::string header;
-    std::vector<std::vector<std::string>> rows;
-    double at(size_t row, size_t column) const { return std::stod(rows.at(row).at(column)); }
-};
-
-Table read_table(const std::string& path) {
-    std::ifstream in(path);
-    EXPECT_TRUE(in.good()) << "missing " << path;
-    Table table;
-    std::string line;
-    std::getline(in, table.header);
-    while (std::getline(in, line)) {
-        std::istringstream cells(line);
-        std::vector<std::string> row;
-        for (std::string c; cells >> c;) row.push_back(c);
-        table.rows.push_back(row);
-    }
-    return table;
-}
+using ex_test::read_all;
+using ex_test::read_table;
+using ex_test::run_example;
+using ex_test::Table;
+using ex_test::TempDir;
 
 void expect_relative(double actual, double expected, double tolerance, const std::string& what) {
     EXPECT_NEAR(actual, expected, tolerance * std::max(1.0, std::fabs(expected))) << what;
