@@ -36,6 +36,14 @@ inline void gemm_tile(int64_t k, int64_t m, const float* __restrict A, int64_t s
 // C (n, m) += Â (n, k) · B (k, m), tile by tile; narrower tiles finish the edges.
 inline void gemm_tiled(int64_t n, int64_t k, int64_t m, const float* A, int64_t sa_r, int64_t sa_p,
                        const float* B, float* C) {
+    if (k == 1) {  // an outer product (one RNN step's weight gradient): no tile to reuse
+        for (int64_t i = 0; i < n; ++i) {
+            const float a = A[i * sa_r];
+            float* __restrict c = C + i * m;
+            for (int64_t j = 0; j < m; ++j) c[j] += a * B[j];
+        }
+        return;
+    }
     auto row = [&](auto rows_tag, int64_t i) {
         constexpr int64_t MR = decltype(rows_tag)::value;
         const float* a = A + i * sa_r;
@@ -43,7 +51,9 @@ inline void gemm_tiled(int64_t n, int64_t k, int64_t m, const float* A, int64_t 
         int64_t j = 0;
         for (; j + 32 <= m; j += 32) gemm_tile<MR, 32>(k, m, a, sa_r, sa_p, B + j, c + j);
         for (; j + 8 <= m; j += 8) gemm_tile<MR, 8>(k, m, a, sa_r, sa_p, B + j, c + j);
-        for (; j < m; ++j) gemm_tile<MR, 1>(k, m, a, sa_r, sa_p, B + j, c + j);
+        if (j + 4 <= m) gemm_tile<MR, 4>(k, m, a, sa_r, sa_p, B + j, c + j), j += 4;
+        if (j + 2 <= m) gemm_tile<MR, 2>(k, m, a, sa_r, sa_p, B + j, c + j), j += 2;
+        if (j < m) gemm_tile<MR, 1>(k, m, a, sa_r, sa_p, B + j, c + j);
     };
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) row(std::integral_constant<int64_t, 4>{}, i);
