@@ -52,10 +52,15 @@ int main() {
         ag::nn::Embedding embedding_layer(9, 8);
         embedding_layer.forward(ag::Tensor({0.0f, 2.0f, 9.0f}, {1, 3}));
     });
+    attempt("8. a NaN, found by anomaly mode: log of a negative value", [] {
+        ag::DetectAnomalyGuard anomaly;  // every op checks its output for NaN and Inf
+        ag::Tensor x({1.0f, -2.0f}, {2}, /*requires_grad=*/true);
+        ag::mean(ag::log(x));
+    });
 
-    // 8. Forgetting zero_grad: L = w·x with x = 3, so dL/dw = 3 on every pass. Without zero_grad
+    // 9. Forgetting zero_grad: L = w·x with x = 3, so dL/dw = 3 on every pass. Without zero_grad
     // the second and third passes add to the first.
-    std::printf("8. three backward passes without zero_grad (dL/dw = 3 each time)\n");
+    std::printf("9. three backward passes without zero_grad (dL/dw = 3 each time)\n");
     ag::Tensor w({2.0f}, {1}, /*requires_grad=*/true);
     ag::Tensor x({3.0f}, {1});
     for (int pass = 1; pass <= 3; ++pass) {

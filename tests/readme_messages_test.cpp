@@ -43,6 +43,13 @@ TEST(ReadmeMessages, EmbeddingIndexOutOfRange) {
               "Embedding(9, 8): index_select_rows: index 9 is out of range for a table of 9 rows (shape [9, 8])");
 }
 
+TEST(ReadmeMessages, AnomalyModeNamesTheOpThatMadeTheNaN) {
+    ag::DetectAnomalyGuard anomaly;
+    ag::Tensor x({1.0f, -2.0f}, {2}, true);
+    EXPECT_EQ(message_of<std::runtime_error>([&] { ag::mean(ag::log(x)); }),
+              "anomaly: forward of 'log' produced NaN at flat index 1");
+}
+
 TEST(ReadmeMessages, ForgettingZeroGradAccumulates) {
     // L = w·x, x = 3: dL/dw = 3 per pass; without zero_grad the passes add up: 3, 6, 9
     ag::Tensor w({2.0f}, {1}, true);
