@@ -6,10 +6,14 @@
 #   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
 #   make bench      time the engine against a hand-written training loop
 #   make readme-check  run every shell command shown in README.md
+#   make memcheck   every example at a tiny size, and the parity runner, under valgrind
 #   make clean      remove build outputs
 #
 # CXXFLAGS can be overridden (make CXXFLAGS=-O0); the flags the build needs are kept apart.
-# SANITIZE=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer into build-sanitize/.
+# Build modes, each in its own folder so that they never mix objects:
+#   MODE=sanitize (or SANITIZE=1)  AddressSanitizer + UndefinedBehaviorSanitizer, build-sanitize/
+#   MODE=memcheck                  -O1 -g for the machine in general (no -march=native: valgrind
+#                                  cannot run AVX-512), build-memcheck/
 
 CXX      ?= g++
 CXXFLAGS ?= -O3 -march=native
@@ -17,11 +21,17 @@ LDFLAGS  ?=
 NEEDED   := -std=c++17 -Wall -Wextra -Iinclude -MMD -MP
 BUILD    := build
 
-ifeq ($(SANITIZE),1)
+MODE     ?= $(if $(filter 1,$(SANITIZE)),sanitize)
+ifeq ($(MODE),sanitize)
   BUILD    := build-sanitize
   CXXFLAGS := -O1 -g -fno-omit-frame-pointer
   NEEDED   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
+else ifeq ($(MODE),memcheck)
+  BUILD    := build-memcheck
+  CXXFLAGS := -O1 -g -fno-omit-frame-pointer
+else ifneq ($(MODE),)
+  $(error unknown MODE=$(MODE): use sanitize or memcheck, or no MODE for the optimised build)
 endif
 
 ALL_FLAGS = $(NEEDED) $(CXXFLAGS)
@@ -45,7 +55,7 @@ PARITY_LIB_OBJ := $(filter-out %/main.o,$(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o))
 PARITY_BIN   := $(BUILD)/tests/parity
 PARITY_DIR   ?= tests/parity
 
-.PHONY: all run test parity bench readme-check clean
+.PHONY: all run test parity bench readme-check memcheck clean
 .SECONDARY:
 all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
 
@@ -103,7 +113,37 @@ parity: $(PARITY_BIN)
 readme-check: all
 	./tests/readme_check.sh
 
+# ---- valgrind: every example at a tiny size, then the parity runner -------------------------
+# One line per program in examples/: its flags for a run of a second or so (OUT = a scratch
+# folder). A new example without a line here stops `make memcheck` until it gets one.
+TINY_00_autograd            :=
+TINY_01_rnn_context         := --lengths 5,7 --epochs 2 --plot none --out OUT
+TINY_02_vanishing_gradient  := --length 6 --epochs 2,3 --plot none --out OUT
+TINY_03_embeddings          := --plot none --out OUT
+TINY_04_positional_encoding := --plot none --out OUT
+TINY_05_encoder_input       := --plot none --out OUT
+TINY_06_gradient_flow       := --length 12 --train-epochs 2 --plot none --out OUT
+TINY_07_memory_lag          := --lags 0,1 --hidden 2 --steps 5 --length 6 --plot none --out OUT
+TINY_bench                  := --length 8 --epochs 2 --repeat 1
+TINY_mistakes               :=
+EX_NAMES := $(notdir $(EX_BIN))
+VALGRIND := valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 -q
+
+ifeq ($(MODE),memcheck)
+memcheck: $(EX_BIN) $(PARITY_BIN)
+	$(foreach e,$(EX_NAMES),$(if $(filter undefined,$(origin TINY_$(e))),$(error make memcheck: no tiny run for examples/$(e).cpp: add TINY_$(e) := FLAGS to the Makefile)))
+	@command -v valgrind >/dev/null || { echo "make memcheck: valgrind is not installed (apt-get install valgrind)"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for run in $(foreach e,$(EX_NAMES),"examples/$(e) $(TINY_$(e))") "tests/parity $(PARITY_DIR)"; do \
+	    echo "valgrind: $$run"; \
+	    $(VALGRIND) ./$(BUILD)/$$(echo "$$run" | sed "s|OUT|$$tmp/out|g") >"$$tmp/log" 2>&1 || { cat "$$tmp/log"; echo "make memcheck: $$run failed under valgrind"; exit 1; }; \
+	done; echo "memcheck: no memory errors and no leaks"
+else
+memcheck:
+	@$(MAKE) --no-print-directory MODE=memcheck memcheck
+endif
+
 clean:
-	rm -rf build build-sanitize out
+	rm -rf build build-sanitize build-memcheck out
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
