@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "ag/ag.h"
+#include "common/cli.h"
 
 // Runs one mistake and prints the message it throws.
 static void attempt(const char* what, const std::function<void()>& mistake) {
@@ -21,7 +22,9 @@ static void attempt(const char* what, const std::function<void()>& mistake) {
     }
 }
 
-int main() {
+int main(int argc, char** argv) {
+    // No flags: --help explains, anything else is a mistake (one line on stderr, exit status 2).
+    ex::Args("mistakes", "The errors a learner meets, made on purpose, with the engine's messages.").parse(argc, argv);
     ag::manual_seed(0);
 
     attempt("1. matmul of [2, 3] by [4, 5]: the inner sizes differ", [] {
