@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "ag/ag.h"
+#include "common/cli.h"
 #include "common/fused_rnn.h"
 
 namespace {
@@ -193,63 +194,45 @@ void run(const Config& c) {
     std::fflush(stdout);
 }
 
-[[noreturn]] void usage_error(const std::string& msg) {
-    std::fprintf(stderr, "bench: %s (see --help)\n", msg.c_str());
-    std::exit(2);
-}
-
-int64_t positive(const char* flag, const char* value) {
-    char* end = nullptr;
-    long long v = std::strtoll(value, &end, 10);
-    if (!value[0] || *end || v <= 0) usage_error(std::string(flag) + " needs a positive whole number, got '" + value + "'");
-    return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<Config> all = workloads();
     std::string only;
     Config over{"", 0, 0, 0, 0, 0, 0, 0, false};  // 0 = keep the workload's own value
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::printf("usage: bench [--workload context|vanishing|wide|deep] [--batch B] [--length L]\n"
-                        "             [--input I] [--hidden H] [--layers K] [--epochs E] [--repeat R]\n"
-                        "Trains each workload with the engine and with a hand-written loop (no autograd)\n"
-                        "and prints one line per workload: times (medians), their ratio, peak memory.\n");
-            return 0;
-        }
-        if (i + 1 >= argc) usage_error("missing value after " + a);
-        const char* v = argv[++i];
-        if (a == "--workload") only = v;
-        else if (a == "--batch") over.batch = positive("--batch", v);
-        else if (a == "--length") over.length = positive("--length", v);
-        else if (a == "--input") over.input = positive("--input", v);
-        else if (a == "--hidden") over.hidden = positive("--hidden", v);
-        else if (a == "--layers") over.layers = positive("--layers", v);
-        else if (a == "--epochs") over.epochs = positive("--epochs", v);
-        else if (a == "--repeat") over.repeat = positive("--repeat", v);
-        else usage_error("unknown flag " + a);
-    }
-    bool found = only.empty();
+    ex::Args args("bench",
+                  "Trains each workload with the engine and with a hand-written loop (no autograd) and\n"
+                  "prints one line per workload: times (medians of --repeat runs), their ratio, peak memory.");
+    args.option("--workload", "NAME", "only this one: context, vanishing, wide or deep", "all",
+                [&](const std::string& v) {
+                    if (v != "context" && v != "vanishing" && v != "wide" && v != "deep")
+                        throw std::invalid_argument("unknown workload '" + v + "' (context, vanishing, wide, deep)");
+                    only = v;
+                });
+    auto size = [&](const char* name, int64_t Config::*field, const char* help) {
+        args.option(name, "N", help, "the workload's", [&over, field](const std::string& v) {
+            over.*field = ex::parse_positive(v);
+        });
+    };
+    size("--batch", &Config::batch, "sequences per batch");
+    size("--length", &Config::length, "time steps per sequence");
+    size("--input", &Config::input, "input features");
+    size("--hidden", &Config::hidden, "hidden size of every RNN layer");
+    size("--layers", &Config::layers, "stacked RNN layers");
+    size("--epochs", &Config::epochs, "training steps per run");
+    size("--repeat", &Config::repeat, "runs of each version (the median is reported)");
+    args.parse(argc, argv);
     try {
         for (Config c : all) {
             if (!only.empty() && c.name != only) continue;
-            found = true;
-            if (over.batch) c.batch = over.batch;
-            if (over.length) c.length = over.length;
-            if (over.input) c.input = over.input;
-            if (over.hidden) c.hidden = over.hidden;
-            if (over.layers) c.layers = over.layers;
-            if (over.epochs) c.epochs = over.epochs;
-            if (over.repeat) c.repeat = over.repeat;
+            for (int64_t Config::*f : {&Config::batch, &Config::length, &Config::input, &Config::hidden,
+                                       &Config::layers, &Config::epochs, &Config::repeat})
+                if (over.*f) c.*f = over.*f;
             run(c);
         }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s\n", e.what());
+        std::fprintf(stderr, "bench: error: %s\n", e.what());
         return 1;
     }
-    if (!found) usage_error("unknown workload '" + only + "' (context, vanishing, wide, deep)");
     return 0;
 }
