@@ -15,23 +15,39 @@ constexpr size_t kMaxBlocksPerSize = 1u << 18;
 constexpr size_t kMaxRank = 4;               // shapes of rank up to 4 are recycled
 constexpr size_t kMaxLists = 1u << 18;       // parent lists and shapes kept at most, each kind
 
-thread_local bool pools_dead = false;  // trivially destructible: readable until the thread ends
-
 struct Pools {
     std::vector<std::vector<float>> buffers[kMaxPooledFloats + 1];  // [size] -> free buffers
     size_t pooled_floats = 0;
     std::vector<void*> blocks[kMaxBlockBytes / 16 + 1];              // [bytes/16] -> free blocks
-    std::vector<std::vector<NodeRef>> parent_lists;    // empty, with capacity
+    std::vector<std::vector<NodeRef>> parent_lists;                  // empty, with capacity
     std::vector<Shape> shapes[kMaxRank + 1];                         // [rank] -> free shapes
     ~Pools() {
-        pools_dead = true;  // tensors destroyed after this (statics) use plain new/delete
         for (auto& list : blocks)
             for (void* p : list) ::operator delete(p);
     }
 };
-thread_local Pools pools;
 
-Pools* get() { return pools_dead ? nullptr : &pools; }
+// The pools of this thread. A plain pointer, so that reaching it costs one load (a thread_local
+// object with a constructor would be checked for initialisation on every use).
+thread_local Pools* pools = nullptr;
+thread_local bool pools_dead = false;  // after thread exit: tensors destroyed later (statics)
+                                       // fall back to plain new/delete
+struct PoolsOwner {
+    ~PoolsOwner() {
+        delete pools;
+        pools = nullptr;
+        pools_dead = true;
+    }
+};
+
+Pools* get() {
+    if (pools) return pools;
+    if (pools_dead) return nullptr;
+    static thread_local PoolsOwner owner;  // frees the pools when the thread ends
+    (void)owner;
+    pools = new Pools();
+    return pools;
+}
 
 }  // namespace
 

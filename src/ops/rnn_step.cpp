@@ -6,6 +6,7 @@
 // whose backward is the cell's derivative written out. The RNN still loops over time visibly and
 // backprop-through-time still comes from autograd walking those nodes backwards; a test checks
 // that this op equals the composed ops, values and gradients.
+#include <algorithm>
 #include <cmath>
 
 #include "ag/gemm.h"
@@ -62,9 +63,12 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
         const int64_t B = sx[0], L = sx[1], H = sx[2];
         // dz = dh ⊙ act'(z)  (tanh' = 1 − h², relu' = [h > 0], identity' = 1)
         const float* hv = o.data.data();
-        static thread_local std::vector<float> dz;  // scratch, reused by every step
-        dz.assign(o.grad.begin(), o.grad.end());
-        for (size_t i = 0; i < dz.size(); ++i) {
+        const size_t n = o.grad.size();
+        float small[256];  // scratch on the stack for the usual small sizes
+        std::vector<float> large;
+        float* dz = n <= 256 ? small : (large.resize(n), large.data());
+        std::copy(o.grad.begin(), o.grad.end(), dz);
+        for (size_t i = 0; i < n; ++i) {
             if (act == Activation::Tanh) dz[i] *= 1.0f - hv[i] * hv[i];
             else if (act == Activation::ReLU && !(hv[i] > 0.0f)) dz[i] = 0.0f;
         }
@@ -72,8 +76,8 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
         if (float* gx = detail::grad_of(o, 0))
             for (int64_t i = 0; i < B; ++i)
                 for (int64_t j = 0; j < H; ++j) gx[(i * L + t) * H + j] += dz[i * H + j];
-        if (float* gh = detail::grad_of(o, 1)) detail::gemm_nn(B, H, H, dz.data(), o.parents[2]->data.data(), gh);
-        if (float* gw = detail::grad_of(o, 2)) detail::gemm_tn(H, B, H, dz.data(), o.parents[1]->data.data(), gw);
+        if (float* gh = detail::grad_of(o, 1)) detail::gemm_nn(B, H, H, dz, o.parents[2]->data.data(), gh);
+        if (float* gw = detail::grad_of(o, 2)) detail::gemm_tn(H, B, H, dz, o.parents[1]->data.data(), gw);
         if (float* gb = detail::grad_of(o, 3))
             for (int64_t i = 0; i < B; ++i)
                 for (int64_t j = 0; j < H; ++j) gb[j] += dz[i * H + j];
