@@ -1,4 +1,7 @@
 // fused_rnn.cpp — forward, backprop-through-time and Adam for the stacked RNN, by hand.
+//
+// Teaches: backprop-through-time is a loop that runs time backwards, carrying dL/dh from step t to
+// step t−1 through W_hh. Compare with src/nn/rnn.cpp, where the same gradients come from autograd.
 #include "fused_rnn.h"
 
 #include <algorithm>

@@ -17,7 +17,8 @@ namespace ag {
 // input requires grad) the result remembers `inputs` as its parents and `backward` as the rule
 // that sends its gradient to them. `backward` must not capture the inputs or the output: it
 // reaches them through out.parents[i] (in the order given here) so that teardown stays iterative.
-// (The inputs are taken by reference: copying a Tensor handle costs an atomic increment.)
+// (The inputs are taken by reference: the node keeps its own handles to them, so the call site
+// copies none.)
 // values: the output, row-major, shape_numel(shape) of them -> a Tensor of `shape`.
 Tensor record(const char* op, std::vector<float> values, Shape shape,
               std::initializer_list<std::reference_wrapper<const Tensor>> inputs, BackwardFn backward);
