@@ -12,8 +12,7 @@
 namespace ag::detail {
 namespace {
 
-constexpr size_t kMaxPooledFloats = 1024;       // a free list per size up to this
-constexpr size_t kMaxLargeBuffers = 32;         // larger ones (a whole sequence): a short list
+constexpr size_t kMaxPooledFloats = 1024;       // larger buffers: malloc is cheap next to their use
 constexpr size_t kMaxPooledTotal = 8u << 20;    // floats kept at most (32 MB), all sizes together
 constexpr size_t kMaxBlockBytes = 512;          // node blocks
 constexpr size_t kMaxBlocksPerSize = 1u << 18;
@@ -22,7 +21,6 @@ constexpr size_t kMaxLists = 1u << 18;       // parent lists and shapes kept at 
 
 struct Pools {
     std::vector<std::vector<float>> buffers[kMaxPooledFloats + 1];  // [size] -> free buffers
-    std::vector<std::vector<float>> large;                          // any size above that
     size_t pooled_floats = 0;
     std::vector<void*> blocks[kMaxBlockBytes / 16 + 1];              // [bytes/16] -> free blocks
     std::vector<std::vector<NodeRef>> parent_lists;                  // empty, with capacity
@@ -57,44 +55,29 @@ Pools* get() {
 
 }  // namespace
 
-// A recycled buffer of exactly n floats, if one is parked; empty otherwise.
-static std::vector<float> reuse(size_t n) {
-    Pools* p = n > 0 ? get() : nullptr;
-    if (!p) return {};
-    std::vector<std::vector<float>>& list = n <= kMaxPooledFloats ? p->buffers[n] : p->large;
-    for (size_t i = list.size(); i-- > 0;)  // (the large list is short; the others hold one size)
-        if (list[i].size() == n) {
-            std::vector<float> v = std::move(list[i]);
-            list[i] = std::move(list.back());
-            list.pop_back();
-            p->pooled_floats -= n;
-            return v;
-        }
-    return {};
-}
-
 std::vector<float> take_buffer(size_t n) {
-    std::vector<float> v = reuse(n);
-    if (v.size() != n) v = std::vector<float>(n);
-    return v;
+    Pools* p = n > 0 && n <= kMaxPooledFloats ? get() : nullptr;
+    if (p && !p->buffers[n].empty()) {
+        std::vector<float> v = std::move(p->buffers[n].back());
+        p->buffers[n].pop_back();
+        p->pooled_floats -= n;
+        return v;
+    }
+    return std::vector<float>(n);
 }
 
 std::vector<float> take_zeros(size_t n) {
-    std::vector<float> v = reuse(n);
-    if (v.size() != n) return std::vector<float>(n);  // new memory is already zero
+    std::vector<float> v = take_buffer(n);
     std::fill(v.begin(), v.end(), 0.0f);
     return v;
 }
 
 void give_buffer(std::vector<float>&& v) {
     const size_t n = v.size();
-    Pools* p = n > 0 && v.capacity() == n ? get() : nullptr;
+    Pools* p = n > 0 && n <= kMaxPooledFloats && v.capacity() == n ? get() : nullptr;
     if (p && p->pooled_floats + n <= kMaxPooledTotal) {
-        std::vector<std::vector<float>>& list = n <= kMaxPooledFloats ? p->buffers[n] : p->large;
-        if (n <= kMaxPooledFloats || list.size() < kMaxLargeBuffers) {
-            p->pooled_floats += n;
-            list.push_back(std::move(v));
-        }
+        p->pooled_floats += n;
+        p->buffers[n].push_back(std::move(v));
     }
     std::vector<float>().swap(v);  // whatever was not kept is freed now
 }
