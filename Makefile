@@ -15,6 +15,11 @@
 #   MODE=memcheck                  -O1 -g for the machine in general (no -march=native: valgrind
 #                                  cannot run AVX-512), build-memcheck/
 
+# Build with one job per core unless told otherwise (make -j1 still works).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+  MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 CXX      ?= g++
 CXXFLAGS ?= -O3 -march=native
 LDFLAGS  ?=
