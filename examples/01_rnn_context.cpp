@@ -106,11 +106,4 @@ static int run(int argc, char** argv) {
     return 0;
 }
 
-int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
-        std::fprintf(stderr, "01_rnn_context: error: %s\n", e.what());
-        return 1;
-    }
-}
+int main(int argc, char** argv) { return ex::main_guard("01_rnn_context", run, argc, argv); }

@@ -92,11 +92,4 @@ static int run(int argc, char** argv) {
     return 0;
 }
 
-int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::exception& e) {  // e.g. an --out folder that cannot be created
-        std::fprintf(stderr, "03_embeddings: error: %s\n", e.what());
-        return 1;
-    }
-}
+int main(int argc, char** argv) { return ex::main_guard("03_embeddings", run, argc, argv); }

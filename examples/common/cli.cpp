@@ -164,4 +164,13 @@ double parse_number(const std::string& text) {
     return value;
 }
 
+int main_guard(const char* program, int (*run)(int, char**), int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+        return 1;
+    }
+}
+
 }  // namespace ex

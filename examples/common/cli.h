@@ -46,6 +46,10 @@ private:
     std::vector<Option> options_;
 };
 
+// Runs an example's `run`; an error it throws at run time (an --out folder that cannot be created,
+// ...) becomes one line "PROGRAM: error: ..." on stderr and exit status 1.
+int main_guard(const char* program, int (*run)(int, char**), int argc, char** argv);
+
 // ---- value parsers (each throws std::invalid_argument saying what is wrong) --------------------
 int64_t parse_positive(const std::string& text);                    // "20" -> 20; 0, -3, "x" throw
 std::vector<int64_t> parse_positive_list(const std::string& text);  // "20,100" -> {20, 100}
