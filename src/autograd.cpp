@@ -157,8 +157,9 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
         if (!n->backward) continue;  // a leaf: keeps its accumulated gradient
         std::vector<float> old;      // its retained gradient from earlier passes
         if (k < kept.size() && kept[k].first == n) old = std::move(kept[k++].second);
-        if (!n->retains_grad) detail::give_buffer(std::move(n->grad));
-        else if (n->grad.empty()) n->grad = std::move(old);
+        if (!n->retains_grad) {
+            if (!n->grad.empty()) detail::give_buffer(std::move(n->grad));
+        } else if (n->grad.empty()) n->grad = std::move(old);
         else
             for (size_t i = 0; i < old.size(); ++i) n->grad[i] += old[i];  // retained grads add up
         if (!retain_graph) {

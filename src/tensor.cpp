@@ -75,7 +75,7 @@ Node::~Node() {
         }
     }  // p is destroyed here, with no parents left to recurse into
     detail::give_buffer(std::move(data));
-    detail::give_buffer(std::move(grad));
+    if (!grad.empty()) detail::give_buffer(std::move(grad));
     detail::give_parent_list(std::move(pending));
     detail::give_shape(std::move(shape));
 }

@@ -63,24 +63,27 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
         const int64_t B = sx[0], L = sx[1], H = sx[2];
         // dz = dh ⊙ act'(z)  (tanh' = 1 − h², relu' = [h > 0], identity' = 1)
         const float* hv = o.data.data();
+        const float* g = o.grad.data();
         const size_t n = o.grad.size();
         float small[256];  // scratch on the stack for the usual small sizes
         std::vector<float> large;
         float* dz = n <= 256 ? small : (large.resize(n), large.data());
-        std::copy(o.grad.begin(), o.grad.end(), dz);
-        for (size_t i = 0; i < n; ++i) {
-            if (act == Activation::Tanh) dz[i] *= 1.0f - hv[i] * hv[i];
-            else if (act == Activation::ReLU && !(hv[i] > 0.0f)) dz[i] = 0.0f;
-        }
-        // dxw[:, t, :] = dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev ;  db_hh = Σ_batch dz
-        if (float* gx = detail::grad_of(o, 0))
-            for (int64_t i = 0; i < B; ++i)
-                for (int64_t j = 0; j < H; ++j) gx[(i * L + t) * H + j] += dz[i * H + j];
+        if (act == Activation::Tanh)
+            for (size_t i = 0; i < n; ++i) dz[i] = g[i] * (1.0f - hv[i] * hv[i]);
+        else if (act == Activation::ReLU)
+            for (size_t i = 0; i < n; ++i) dz[i] = hv[i] > 0.0f ? g[i] : 0.0f;
+        else
+            std::copy(g, g + n, dz);
+        // dxw[:, t, :] = dz ;  db_hh = Σ_batch dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev
+        float* gx = detail::grad_of(o, 0);
+        float* gb = detail::grad_of(o, 3);
+        for (int64_t i = 0; i < B; ++i)
+            for (int64_t j = 0; j < H; ++j) {
+                if (gx) gx[(i * L + t) * H + j] += dz[i * H + j];
+                if (gb) gb[j] += dz[i * H + j];
+            }
         if (float* gh = detail::grad_of(o, 1)) detail::gemm_nn(B, H, H, dz, o.parents[2]->data.data(), gh);
         if (float* gw = detail::grad_of(o, 2)) detail::gemm_tn(H, B, H, dz, o.parents[1]->data.data(), gw);
-        if (float* gb = detail::grad_of(o, 3))
-            for (int64_t i = 0; i < B; ++i)
-                for (int64_t j = 0; j < H; ++j) gb[j] += dz[i * H + j];
     });
 }
 
