@@ -80,7 +80,11 @@ static uint64_t next_mark = 0;
 
 // Parents before children, found with an explicit stack (a recursive depth-first search would
 // overflow the call stack on a long sequence). Only nodes that require grad are visited.
-static std::vector<Node*> topological_order(Node* root) {
+// A non-leaf collects this pass's dL/d node in its grad buffer. A gradient kept there from an
+// earlier pass (retain_grad with retain_graph) must not be sent back a second time, so the walk
+// also sets those aside in `kept` (in the order of the result), to be added back at the end.
+using Kept = std::vector<std::pair<Node*, std::vector<float>>>;
+static std::vector<Node*> topological_order(Node* root, Kept& kept) {
     uint64_t mark = ++next_mark;
     std::vector<Node*> order;
     std::vector<std::pair<Node*, size_t>> stack;  // (node, next parent to look at)
@@ -96,6 +100,7 @@ static std::vector<Node*> topological_order(Node* root) {
             }
         } else {
             if (node->released) throw_released(*node);
+            if (node->backward && !node->grad.empty()) kept.push_back({node, std::move(node->grad)});
             order.push_back(node);  // all its parents are already in `order`
             stack.pop_back();
         }
@@ -122,17 +127,8 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
                                "e.g. with sum() or mean(), or pass grad_output)");
     }
 
-    std::vector<Node*> order = topological_order(&root);  // throws if part of it was released
-
-    // A non-leaf collects this pass's dL/d node in its grad buffer. A gradient kept there from an
-    // earlier pass (retain_grad with retain_graph) must not be sent back a second time: set it
-    // aside now and add it back when the pass is done.
-    std::vector<std::pair<Node*, std::vector<float>>> kept;  // in the order of `order`
-    for (Node* n : order)
-        if (n->backward && !n->grad.empty()) {
-            kept.push_back({n, std::move(n->grad)});
-            n->grad.clear();
-        }
+    Kept kept;  // gradients retained from earlier passes, set aside during the walk
+    std::vector<Node*> order = topological_order(&root, kept);  // throws if part of it was released
 
     // Seed: dL/dL = 1, or the gradient the caller supplied.
     float* g = root.grad_buffer();
