@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +23,8 @@
 #include "ag/ag.h"
 #include "common/cli.h"
 #include "common/fused_rnn.h"
+#include "common/models.h"
+#include "common/sine.h"
 
 namespace {
 
@@ -43,30 +44,10 @@ std::vector<Config> workloads() {
     };
 }
 
-// `layers` stacked single-layer RNNs then Linear(hidden, 1): the notebook's models, any size.
-struct StackedModel : ag::nn::Module {
-    std::vector<std::unique_ptr<ag::nn::RNN>> rnns;
-    std::unique_ptr<ag::nn::Linear> dense;
-    StackedModel(int64_t input, int64_t hidden, int64_t layers) {
-        for (int64_t k = 0; k < layers; ++k) {  // RNNs first, then the Linear: PyTorch's draw order
-            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 0 ? input : hidden, hidden));
-            register_module("rnn" + std::to_string(k + 1), *rnns.back());
-        }
-        dense = std::make_unique<ag::nn::Linear>(hidden, 1);
-        register_module("dense", *dense);
-    }
-    ag::Tensor forward(ag::Tensor x) const {
-        for (const auto& rnn : rnns) x = std::get<0>(rnn->forward(x));
-        return dense->forward(x);
-    }
-};
-
 // Inputs and targets: the notebook's sine (target = input) for one input feature, else fixed noise.
 void make_data(const Config& c, std::vector<float>& x, std::vector<float>& y) {
     if (c.input == 1 && c.batch == 1) {
-        x.resize(c.length);
-        for (int64_t i = 0; i < c.length; ++i)
-            x[i] = float(std::sin(c.length > 1 ? 4.0 * 3.14159265358979323846 * double(i) / double(c.length - 1) : 0.0));
+        x = ex::sine_data(c.length).values();
         y = x;
         return;
     }
@@ -92,7 +73,7 @@ Result run_engine(const Config& c) {
     std::vector<float> xv, yv;
     make_data(c, xv, yv);
     ag::manual_seed(0);
-    StackedModel model(c.input, c.hidden, c.layers);
+    ex::VanishingRNNModel model(int(c.layers), c.hidden, ag::nn::Nonlinearity::Tanh, c.input);
     ag::Tensor x(xv, {c.batch, c.length, c.input});
     ag::Tensor y(yv, {c.batch, c.length, 1});
     ag::optim::Adam opt(model.parameters(), 0.01);
@@ -115,7 +96,7 @@ Result run_fused(const Config& c) {
     std::vector<float> xv, yv;
     make_data(c, xv, yv);
     ag::manual_seed(0);  // same initial weights as the engine's run
-    StackedModel init(c.input, c.hidden, c.layers);
+    ex::VanishingRNNModel init(int(c.layers), c.hidden, ag::nn::Nonlinearity::Tanh, c.input);
     fused::StackedRNN m;
     m.input = c.input;
     m.hidden = c.hidden;

@@ -80,8 +80,8 @@ Node::~Node() {
     detail::give_shape(std::move(shape));
 }
 
-float* Node::grad_buffer() {
-    if (grad.empty()) grad = detail::take_zeros(data.size());
+float* Node::allocate_grad() {
+    grad = detail::take_zeros(data.size());
     return grad.data();
 }
 

@@ -98,18 +98,25 @@ int64_t parse_positive(const std::string& text) {
     return value;
 }
 
-std::vector<int64_t> parse_positive_list(const std::string& text) {
+// Splits "a,b,c" and parses each item; an empty item is refused, naming an example of the form.
+static std::vector<int64_t> parse_list(const std::string& text, const char* example,
+                                       int64_t (*parse_item)(const std::string&)) {
     std::vector<int64_t> values;
     size_t start = 0;
     while (true) {
         size_t comma = text.find(',', start);
         std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (piece.empty()) throw std::invalid_argument("'" + text + "' has an empty item (write e.g. 20,100)");
-        values.push_back(parse_positive(piece));
+        if (piece.empty())
+            throw std::invalid_argument("'" + text + "' has an empty item (write e.g. " + example + ")");
+        values.push_back(parse_item(piece));
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
     return values;
+}
+
+std::vector<int64_t> parse_positive_list(const std::string& text) {
+    return parse_list(text, "20,100", parse_positive);
 }
 
 uint64_t parse_seed(const std::string& text) {
@@ -137,17 +144,7 @@ int64_t parse_count(const std::string& text) {
 }
 
 std::vector<int64_t> parse_count_list(const std::string& text) {
-    std::vector<int64_t> values;
-    size_t start = 0;
-    while (true) {
-        size_t comma = text.find(',', start);
-        std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (piece.empty()) throw std::invalid_argument("'" + text + "' has an empty item (write e.g. 0,1,4)");
-        values.push_back(parse_count(piece));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    return values;
+    return parse_list(text, "0,1,4", parse_count);
 }
 
 double parse_number(const std::string& text) {

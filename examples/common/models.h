@@ -24,7 +24,7 @@ struct RNNModel : ag::nn::Module {
         register_module("rnn", rnn);
         register_module("dense", dense);
     }
-    // x (B, L, 1) -> (B, L, 1): every hidden state h_t read out by the Linear
+    // x (B, L, input_size) -> (B, L, 1): every hidden state h_t read out by the Linear
     ag::Tensor forward(const ag::Tensor& x) const {
         auto [hidden, h_n] = rnn.forward(x);  // hidden (B, L, 10), h_n (1, B, 10)
         (void)h_n;
@@ -40,15 +40,16 @@ struct StackedSteps {
 
 // Part 1 (vanishing gradient): `depth` single-layer RNNs stacked (rnn1: 1 -> 10, then 10 -> 10),
 // each feeding its hidden states to the next, then Linear(10 -> 1). The notebook uses depth 3 and
-// tanh; 06_gradient_flow also tries ReLU and the identity.
+// tanh; 06_gradient_flow also tries ReLU and the identity; the benchmark, wider inputs.
 struct VanishingRNNModel : ag::nn::Module {
     std::vector<std::unique_ptr<ag::nn::RNN>> rnns;  // rnn1, rnn2, ... (held by pointer: a
     std::unique_ptr<ag::nn::Linear> dense;           // Module cannot move once registered)
 
     explicit VanishingRNNModel(int depth = 3, int64_t hidden = 10,
-                               ag::nn::Nonlinearity nonlinearity = ag::nn::Nonlinearity::Tanh) {
+                               ag::nn::Nonlinearity nonlinearity = ag::nn::Nonlinearity::Tanh,
+                               int64_t input_size = 1) {
         for (int k = 1; k <= depth; ++k) {
-            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 1 ? 1 : hidden, hidden, 1, nonlinearity));
+            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 1 ? input_size : hidden, hidden, 1, nonlinearity));
             register_module("rnn" + std::to_string(k), *rnns.back());
         }
         dense = std::make_unique<ag::nn::Linear>(hidden, 1);  // drawn after every RNN

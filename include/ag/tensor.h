@@ -93,7 +93,8 @@ struct Node {
 
     bool is_leaf() const { return !backward && !released; }
     // The gradient buffer, allocated as zeros on first use. Backward functions add into it.
-    float* grad_buffer();
+    float* grad_buffer() { return grad.empty() ? allocate_grad() : grad.data(); }
+    float* allocate_grad();  // the zeros, on first use
 };
 
 inline void NodeRef::retain() {

@@ -38,9 +38,7 @@ inline void require_defined(const char* op, const Tensor& t) {
 // Gradient accumulation target of parent i, or nullptr when that parent needs no gradient.
 inline float* grad_of(Node& out, size_t i) {
     Node& p = *out.parents[i];
-    if (!p.requires_grad) return nullptr;
-    if (p.grad.empty()) p.grad = take_zeros(p.data.size());  // Node::grad_buffer(), inlined
-    return p.grad.data();
+    return p.requires_grad ? p.grad_buffer() : nullptr;
 }
 
 }  // namespace ag::detail
