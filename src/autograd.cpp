@@ -39,9 +39,11 @@ static void check_finite(const std::vector<float>& v, const std::string& what) {
 
 // ---- recording -------------------------------------------------------------------------------
 
+// (Everything is passed on by reference: a std::function costs a few nanoseconds to move, and
+// this runs once per op.)
 template <class Inputs>
-static Tensor record_impl(const char* op, std::vector<float> values, Shape shape,
-                          const Inputs& inputs, BackwardFn backward) {
+static Tensor record_impl(const char* op, std::vector<float>& values, Shape& shape,
+                          const Inputs& inputs, BackwardFn& backward) {
     Tensor out(std::move(values), std::move(shape));
     if (anomaly_enabled) check_finite(out.values(), std::string("forward of '") + op + "'");
     Node& n = out.node();
@@ -51,7 +53,6 @@ static Tensor record_impl(const char* op, std::vector<float> values, Shape shape
     for (const Tensor& t : inputs) any = any || t.node().requires_grad;
     if (!any) return out;
     n.requires_grad = true;
-    n.parents = detail::take_parent_list(inputs.size());
     for (const Tensor& t : inputs) n.parents.push_back(t.node_ptr());
     n.backward = std::move(backward);
     return out;
@@ -59,11 +60,11 @@ static Tensor record_impl(const char* op, std::vector<float> values, Shape shape
 
 Tensor record(const char* op, std::vector<float> values, Shape shape,
               std::initializer_list<std::reference_wrapper<const Tensor>> inputs, BackwardFn backward) {
-    return record_impl(op, std::move(values), std::move(shape), inputs, std::move(backward));
+    return record_impl(op, values, shape, inputs, backward);
 }
 Tensor record(const char* op, std::vector<float> values, Shape shape,
               const std::vector<Tensor>& inputs, BackwardFn backward) {
-    return record_impl(op, std::move(values), std::move(shape), inputs, std::move(backward));
+    return record_impl(op, values, shape, inputs, backward);
 }
 
 // ---- backward --------------------------------------------------------------------------------
@@ -143,6 +144,11 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
         if (anomaly_enabled)
             for (auto& p : n->parents)
                 if (!p->grad.empty()) check_finite(p->grad, std::string("backward of '") + n->op + "'");
+        // Its gradient is fully used: no node after this one adds to it. A small buffer goes
+        // back to the pool now (unless retain_grad() asked to keep it), for the next node to take
+        // while it is still in cache; large ones are freed with the rest, after the walk.
+        if (!n->retains_grad && n->grad.size() <= detail::kPoolMaxFloats)
+            detail::give_buffer(std::move(n->grad));
     }
 
     // Free what a PyTorch user expects freed: the gradients of intermediate nodes (unless

@@ -7,9 +7,11 @@
 
 namespace ag::detail {
 
+// The slabs are freed with the pools, unless some node in them is still alive (a tensor that
+// outlives its thread's pools, such as a static): then they stay, for that node to use.
 Pools::~Pools() {
-    for (auto& list : blocks)
-        for (void* p : list) ::operator delete(p);
+    if (live_nodes() == 0)
+        for (char* slab : slabs) ::operator delete(slab);
 }
 
 namespace {

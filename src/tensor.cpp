@@ -52,7 +52,7 @@ static thread_local int64_t live_node_count = 0;  // created minus destroyed, on
 int64_t live_nodes() { return live_node_count; }
 
 NodeRef NodeRef::make() {
-    Node* n = new (detail::take_block(sizeof(Node))) Node();  // buffer_pool.h: recycled memory
+    Node* n = new (detail::take_node_memory()) Node();  // buffer_pool.h: slabs, recycled
     ++live_node_count;
     n->refs = 1;
     return NodeRef(n);
@@ -60,23 +60,26 @@ NodeRef NodeRef::make() {
 
 void NodeRef::destroy(Node* p) {
     p->~Node();
-    detail::give_block(p, sizeof(Node));
+    detail::give_node_memory(p);
     --live_node_count;
 }
 
 Node::~Node() {
-    std::vector<NodeRef> pending = std::move(parents);
-    while (!pending.empty()) {
-        NodeRef p = std::move(pending.back());
-        pending.pop_back();
-        if (p && p.use_count() == 1) {
-            for (auto& q : p->parents) pending.push_back(std::move(q));
-            p->parents.clear();
-        }
-    }  // p is destroyed here, with no parents left to recurse into
+    if (!parents.empty()) {
+        std::vector<NodeRef> pending;
+        for (NodeRef& p : parents) pending.push_back(std::move(p));
+        parents.clear();
+        while (!pending.empty()) {
+            NodeRef p = std::move(pending.back());
+            pending.pop_back();
+            if (p && p.use_count() == 1) {
+                for (NodeRef& q : p->parents) pending.push_back(std::move(q));
+                p->parents.clear();
+            }
+        }  // p is destroyed here, with no parents left to recurse into
+    }
     detail::give_buffer(std::move(data));
     if (!grad.empty()) detail::give_buffer(std::move(grad));
-    detail::give_parent_list(std::move(pending));
     detail::give_shape(std::move(shape));
 }
 

@@ -19,17 +19,19 @@ namespace ag::detail {
 
 constexpr size_t kPoolMaxFloats = 1024;        // a free list per buffer size up to this
 constexpr size_t kPoolMaxTotal = 8u << 20;     // floats kept at most (32 MB), all sizes together
-constexpr size_t kPoolMaxBlockBytes = 512;     // node blocks
-constexpr size_t kPoolMaxBlocksPerSize = 1u << 18;
+constexpr size_t kNodesPerSlab = 256;          // graph nodes are allocated this many at a time
 constexpr size_t kPoolMaxRank = 4;             // shapes of rank up to 4 are recycled
-constexpr size_t kPoolMaxLists = 1u << 18;     // parent lists and shapes kept at most, each kind
+constexpr size_t kPoolMaxLists = 1u << 18;     // shapes kept at most
 
 // One thread's free lists.
 struct Pools {
     std::vector<std::vector<float>> buffers[kPoolMaxFloats + 1];  // [size] -> free buffers
     size_t pooled_floats = 0;
-    std::vector<void*> blocks[kPoolMaxBlockBytes / 16 + 1];        // [bytes/16] -> free blocks
-    std::vector<std::vector<NodeRef>> parent_lists;                // empty, with capacity
+    struct FreeNode { FreeNode* next; };
+    FreeNode* free_nodes = nullptr;                                // dead nodes' memory
+    char* slab_next = nullptr;                                     // the unused rest of the
+    char* slab_end = nullptr;                                      //   newest slab
+    std::vector<char*> slabs;                                      // every slab, to free them
     std::vector<Shape> shapes[kPoolMaxRank + 1];                   // [rank] -> free shapes
     ~Pools();
 };
@@ -72,30 +74,14 @@ inline void give_buffer(std::vector<float>&& v) {
     Pools* p = n > 0 && n <= kPoolMaxFloats && v.capacity() == n ? pools() : nullptr;
     if (p && p->pooled_floats + n <= kPoolMaxTotal) {
         p->pooled_floats += n;
+        if (p->buffers[n].capacity() == 0) p->buffers[n].reserve(1 << 14);
         p->buffers[n].push_back(std::move(v));
     }
     std::vector<float>().swap(v);  // whatever was not kept is freed now
 }
 
-// An empty parent list with room for n parents, and a shape of `rank` sizes (values unspecified):
-// recycled from dead nodes, so that an op on the hot path allocates neither.
-inline std::vector<NodeRef> take_parent_list(size_t n) {
-    Pools* p = pools();
-    std::vector<NodeRef> v;
-    if (p && !p->parent_lists.empty()) {
-        v = std::move(p->parent_lists.back());
-        p->parent_lists.pop_back();
-    }
-    v.reserve(n);
-    return v;
-}
-
-inline void give_parent_list(std::vector<NodeRef>&& v) {  // v must be empty
-    Pools* p = v.empty() && v.capacity() > 0 && v.capacity() <= 8 ? pools() : nullptr;
-    if (p && p->parent_lists.size() < kPoolMaxLists) p->parent_lists.push_back(std::move(v));
-    std::vector<NodeRef>().swap(v);
-}
-
+// A shape of `rank` sizes (values unspecified), recycled from dead nodes so that an op on the hot
+// path does not allocate one.
 inline Shape take_shape(size_t rank) {
     Pools* p = rank > 0 && rank <= kPoolMaxRank ? pools() : nullptr;
     if (p && !p->shapes[rank].empty()) {
@@ -109,31 +95,42 @@ inline Shape take_shape(size_t rank) {
 inline void give_shape(Shape&& s) {
     const size_t rank = s.size();
     Pools* p = rank > 0 && rank <= kPoolMaxRank && s.capacity() == rank ? pools() : nullptr;
-    if (p && p->shapes[rank].size() < kPoolMaxLists) p->shapes[rank].push_back(std::move(s));
+    if (p && p->shapes[rank].size() < kPoolMaxLists) {
+        if (p->shapes[rank].capacity() == 0) p->shapes[rank].reserve(1 << 14);
+        p->shapes[rank].push_back(std::move(s));
+    }
     Shape().swap(s);
 }
 
-// Blocks of one size, recycled through the free list: the memory of graph nodes.
-inline void* take_block(size_t bytes) {
-    Pools* p = bytes <= kPoolMaxBlockBytes ? pools() : nullptr;
-    if (!p) return ::operator new(bytes);
-    auto& list = p->blocks[(bytes + 15) / 16];
-    if (list.empty()) return ::operator new((bytes + 15) / 16 * 16);
-    void* b = list.back();
-    list.pop_back();
+// Memory for graph nodes: carved in order from slabs of kNodesPerSlab nodes (one allocation per
+// slab, and consecutive steps of an RNN sit next to each other in memory), and recycled through a
+// free list threaded through the dead nodes themselves. It is kept until the thread ends.
+inline void* take_node_memory() {
+    Pools* p = pools();
+    if (!p) return ::operator new(sizeof(Node));  // the thread is ending
+    if (Pools::FreeNode* f = p->free_nodes) {
+        p->free_nodes = f->next;
+        return f;
+    }
+    if (p->slab_next == p->slab_end) {
+        char* slab = static_cast<char*>(::operator new(kNodesPerSlab * sizeof(Node)));
+        p->slabs.push_back(slab);
+        p->slab_next = slab;
+        p->slab_end = slab + kNodesPerSlab * sizeof(Node);
+    }
+    void* b = p->slab_next;
+    p->slab_next += sizeof(Node);
     return b;
 }
 
-inline void give_block(void* b, size_t bytes) {
-    Pools* p = bytes <= kPoolMaxBlockBytes ? pools() : nullptr;
-    if (p) {
-        auto& list = p->blocks[(bytes + 15) / 16];
-        if (list.size() < kPoolMaxBlocksPerSize) {
-            list.push_back(b);
-            return;
-        }
+// After the thread's pools are gone a node's memory is not reused; it may belong to a slab that
+// was kept for it (see ~Pools), so it is left alone.
+inline void give_node_memory(void* b) {
+    if (Pools* p = this_thread_pools()) {
+        auto* f = static_cast<Pools::FreeNode*>(b);
+        f->next = p->free_nodes;
+        p->free_nodes = f;
     }
-    ::operator delete(b);
 }
 
 }  // namespace ag::detail

@@ -66,6 +66,33 @@ private:
 // Nodes created minus nodes destroyed on this thread: a test's way to see that a graph was freed.
 int64_t live_nodes();
 
+// The inputs of one op, in order. Almost every op has at most four (rnn_step has exactly four),
+// and those are stored inside the node itself: recording a step allocates no list. An op with
+// more inputs (stack, cat) moves them all to a vector of its own.
+class ParentList {
+public:
+    ParentList() = default;
+    ParentList(const ParentList&) = delete;
+    ParentList& operator=(const ParentList&) = delete;
+
+    size_t size() const { return n_; }
+    bool empty() const { return n_ == 0; }
+    NodeRef& operator[](size_t i) { return data()[i]; }
+    const NodeRef& operator[](size_t i) const { return data()[i]; }
+    NodeRef* begin() { return data(); }
+    NodeRef* end() { return data() + n_; }
+    void push_back(NodeRef r);
+    void clear();  // releases every parent
+
+private:
+    static constexpr uint32_t kInline = 4;
+    NodeRef* data() { return spill_ ? spill_->data() : local_; }
+    const NodeRef* data() const { return spill_ ? spill_->data() : local_; }
+    NodeRef local_[kInline];
+    std::unique_ptr<std::vector<NodeRef>> spill_;  // all of them, once there are more than four
+    uint32_t n_ = 0;
+};
+
 // A backward function reads out.grad (dL/d out) and adds (+=) into its parents' gradients.
 // It receives its own node as an argument instead of capturing it: a closure that owned its own
 // output would be an ownership cycle, and the whole graph would leak.
@@ -77,14 +104,14 @@ struct Node {
     std::vector<float> data;  // (numel) the values, row-major
     Shape shape;              // the sizes of the dimensions
     std::vector<float> grad;  // (numel) dL/d data; empty until backward reaches this node
+    const char* op = "leaf";  // the op that produced it, for error messages
+    ParentList parents;       // the inputs of that op (owning)
+    BackwardFn backward;      // empty for leaves
+    uint64_t visit_mark = 0;  // used by the graph walk in backward()
+    int32_t refs = 0;         // how many NodeRefs own this node
     bool requires_grad = false;
     bool retains_grad = false;  // keep grad of a non-leaf after backward (retain_grad())
     bool released = false;      // backward freed this node's link to its parents
-    const char* op = "leaf";    // the op that produced it, for error messages
-    std::vector<NodeRef> parents;  // the inputs of that op (owning)
-    BackwardFn backward;           // empty for leaves
-    uint64_t visit_mark = 0;       // used by the graph walk in backward()
-    long refs = 0;                 // how many NodeRefs own this node
 
     Node() = default;
     Node(const Node&) = delete;
@@ -104,6 +131,24 @@ inline void NodeRef::release() {
     if (p_ && --p_->refs == 0) destroy(p_);
 }
 inline long NodeRef::use_count() const { return p_ ? p_->refs : 0; }
+
+inline void ParentList::push_back(NodeRef r) {
+    if (n_ < kInline) {
+        local_[n_++] = std::move(r);
+        return;
+    }
+    if (!spill_) {  // the fifth input: the four move to the vector
+        spill_.reset(new std::vector<NodeRef>());
+        for (NodeRef& q : local_) spill_->push_back(std::move(q));
+    }
+    spill_->push_back(std::move(r));
+    ++n_;
+}
+inline void ParentList::clear() {
+    for (NodeRef& q : local_) q.reset();
+    spill_.reset();
+    n_ = 0;
+}
 
 class Tensor {
 public:
