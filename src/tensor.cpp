@@ -91,7 +91,15 @@ float* Node::allocate_grad() {
 // ---- Tensor: creation ------------------------------------------------------------------------
 
 Tensor::Tensor(std::vector<float> values, Shape shape, bool requires_grad) {
-    int64_t n = shape_numel(shape, "tensor");
+    // Every op's output passes here, so the usual case (rank ≤ 4, modest sizes) skips the
+    // overflow checks of shape_numel.
+    int64_t n = 1;
+    bool small = shape.size() <= 4;
+    for (size_t i = 0; small && i < shape.size(); ++i) {
+        small = shape[i] >= 0 && shape[i] < (int64_t(1) << 10);
+        n *= shape[i];
+    }
+    if (!small) n = shape_numel(shape, "tensor");
     if (static_cast<int64_t>(values.size()) != n)
         throw std::invalid_argument("tensor: " + std::to_string(values.size()) +
                                     " values do not fill shape " + shape_str(shape) + " (needs " +

@@ -179,7 +179,7 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { out[f] = v[q]; });
         offset += lens[p];
     }
-    return record(op, std::move(out), std::move(shape), xs, [lens, outer, total, inner](Node& o) {
+    auto back = [lens = std::move(lens), outer, total, inner](Node& o) {
         // d join(x_0, .., x_n)/dx_p = 1 on the slice x_p filled, 0 elsewhere: dx_p = that slice of dy
         int64_t offset = 0;
         const float* g = o.grad.data();
@@ -197,7 +197,8 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
             }
             offset += lens[p];
         }
-    });
+    };
+    return record(op, std::move(out), std::move(shape), xs, std::move(back));
 }
 
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim) { return join("stack", xs, dim, true); }
