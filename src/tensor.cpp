@@ -26,6 +26,17 @@ std::string shape_str(const Shape& shape) {
 }
 
 int64_t shape_numel(const Shape& shape, const char* op) {
+    // Every op's output comes through here. The usual shape (rank ≤ 4, each size below 2¹⁰) can
+    // neither be negative nor overflow, so it skips the checks below and their divisions.
+    if (shape.size() <= 4) {
+        int64_t n = 1;
+        bool small = true;
+        for (int64_t d : shape) {
+            small = small && d >= 0 && d < (int64_t(1) << 10);
+            n *= small ? d : 1;
+        }
+        if (small) return n;
+    }
     // `nonzero` bounds the product of the non-zero sizes too: a shape like [0, 2⁶², 2⁶²] holds no
     // values, but the ops' index arithmetic over its other dims would overflow.
     int64_t n = 1, nonzero = 1;
@@ -91,15 +102,7 @@ float* Node::allocate_grad() {
 // ---- Tensor: creation ------------------------------------------------------------------------
 
 Tensor::Tensor(std::vector<float> values, Shape shape, bool requires_grad) {
-    // Every op's output passes here, so the usual case (rank ≤ 4, modest sizes) skips the
-    // overflow checks of shape_numel.
-    int64_t n = 1;
-    bool small = shape.size() <= 4;
-    for (size_t i = 0; small && i < shape.size(); ++i) {
-        small = shape[i] >= 0 && shape[i] < (int64_t(1) << 10);
-        n *= shape[i];
-    }
-    if (!small) n = shape_numel(shape, "tensor");
+    int64_t n = shape_numel(shape, "tensor");
     if (static_cast<int64_t>(values.size()) != n)
         throw std::invalid_argument("tensor: " + std::to_string(values.size()) +
                                     " values do not fill shape " + shape_str(shape) + " (needs " +

@@ -22,6 +22,7 @@ constexpr size_t kPoolMaxTotal = 8u << 20;     // floats kept at most (32 MB), a
 constexpr size_t kNodesPerSlab = 256;          // graph nodes are allocated this many at a time
 constexpr size_t kPoolMaxRank = 4;             // shapes of rank up to 4 are recycled
 constexpr size_t kPoolMaxLists = 1u << 18;     // shapes kept at most
+constexpr size_t kPoolListRoom = 1u << 14;     // entries a free list reserves when first used
 
 // One thread's free lists.
 struct Pools {
@@ -49,6 +50,14 @@ inline Pools* pools() {
     return p ? p : make_pools();
 }
 
+// Adds a dead node's buffer or shape to its free list. The list reserves room for many at its
+// first use, so that it does not copy itself over and over while the first graph is freed.
+template <class T>
+inline void keep(std::vector<T>& list, T&& item) {
+    if (list.capacity() == 0) list.reserve(kPoolListRoom);
+    list.push_back(std::move(item));
+}
+
 // A buffer of n floats with unspecified contents (recycled when one of that size is free).
 inline std::vector<float> take_buffer(size_t n) {
     Pools* p = n > 0 && n <= kPoolMaxFloats ? pools() : nullptr;
@@ -74,8 +83,7 @@ inline void give_buffer(std::vector<float>&& v) {
     Pools* p = n > 0 && n <= kPoolMaxFloats && v.capacity() == n ? pools() : nullptr;
     if (p && p->pooled_floats + n <= kPoolMaxTotal) {
         p->pooled_floats += n;
-        if (p->buffers[n].capacity() == 0) p->buffers[n].reserve(1 << 14);
-        p->buffers[n].push_back(std::move(v));
+        keep(p->buffers[n], std::move(v));
     }
     std::vector<float>().swap(v);  // whatever was not kept is freed now
 }
@@ -95,10 +103,7 @@ inline Shape take_shape(size_t rank) {
 inline void give_shape(Shape&& s) {
     const size_t rank = s.size();
     Pools* p = rank > 0 && rank <= kPoolMaxRank && s.capacity() == rank ? pools() : nullptr;
-    if (p && p->shapes[rank].size() < kPoolMaxLists) {
-        if (p->shapes[rank].capacity() == 0) p->shapes[rank].reserve(1 << 14);
-        p->shapes[rank].push_back(std::move(s));
-    }
+    if (p && p->shapes[rank].size() < kPoolMaxLists) keep(p->shapes[rank], std::move(s));
     Shape().swap(s);
 }
 
