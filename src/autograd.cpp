@@ -144,10 +144,10 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
         if (anomaly_enabled)
             for (auto& p : n->parents)
                 if (!p->grad.empty()) check_finite(p->grad, std::string("backward of '") + n->op + "'");
-        // Its gradient is fully used: no node after this one adds to it. A small buffer goes
-        // back to the pool now (unless retain_grad() asked to keep it), for the next node to take
-        // while it is still in cache; large ones are freed with the rest, after the walk.
-        if (!n->retains_grad && n->grad.size() <= detail::kPoolMaxFloats)
+        // Its gradient is fully used: no node after this one adds to it. It goes back to the pool
+        // now (unless retain_grad() asked to keep it), for the next node to take while it is
+        // still in cache.
+        if (!n->retains_grad)
             detail::give_buffer(std::move(n->grad));
     }
 

@@ -34,4 +34,28 @@ Pools* make_pools() {
     return this_thread_pools();
 }
 
+std::vector<float> take_large(Pools& p, size_t n) {
+    auto it = p.large.find(n);
+    if (it == p.large.end() || it->second.empty()) return {};
+    std::vector<float> v = std::move(it->second.back());
+    it->second.pop_back();
+    p.large_floats -= n;
+    return v;
+}
+
+// When keeping v would pass the cap, everything kept so far is freed first: sizes the program no
+// longer uses leave with it, and the sizes it still uses come back within an epoch.
+void give_large(Pools& p, std::vector<float>&& v) {
+    const size_t n = v.size();
+    if (p.large_floats + n > kPoolMaxTotal) {
+        p.large.clear();
+        p.large_floats = 0;
+    }
+    if (n <= kPoolMaxTotal) {
+        p.large_floats += n;
+        p.large[n].push_back(std::move(v));
+    }
+    std::vector<float>().swap(v);
+}
+
 }  // namespace ag::detail

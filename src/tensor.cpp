@@ -4,6 +4,7 @@
 // Tensor copies the handle, not the values — like a Python variable naming a torch.Tensor.
 #include "ag/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <new>
@@ -114,7 +115,9 @@ Tensor::Tensor(std::vector<float> values, Shape shape, bool requires_grad) {
 }
 
 Tensor Tensor::full(const Shape& shape, float value, bool requires_grad) {
-    return Tensor(std::vector<float>(shape_numel(shape, "full"), value), shape, requires_grad);
+    std::vector<float> v = detail::take_buffer(static_cast<size_t>(shape_numel(shape, "full")));
+    std::fill(v.begin(), v.end(), value);
+    return Tensor(std::move(v), shape, requires_grad);
 }
 Tensor Tensor::zeros(const Shape& shape, bool requires_grad) { return full(shape, 0.0f, requires_grad); }
 Tensor Tensor::ones(const Shape& shape, bool requires_grad) { return full(shape, 1.0f, requires_grad); }

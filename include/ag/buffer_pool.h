@@ -1,4 +1,4 @@
-// buffer_pool.h — recycling the small float buffers that every op allocates.
+// buffer_pool.h — recycling the float buffers, shapes and graph nodes that every op allocates.
 //
 // Teaches: an RNN step on a hidden size of 10 does ~300 multiply-adds, but allocating and freeing
 // its output, its gradient and its graph node costs about as much again. So buffers of a dying
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 #include "ag/tensor.h"
@@ -28,6 +29,8 @@ constexpr size_t kPoolListRoom = 1u << 14;     // entries a free list reserves w
 struct Pools {
     std::vector<std::vector<float>> buffers[kPoolMaxFloats + 1];  // [size] -> free buffers
     size_t pooled_floats = 0;
+    std::unordered_map<size_t, std::vector<std::vector<float>>> large;  // larger: size -> free
+    size_t large_floats = 0;                                       //   and their floats
     struct FreeNode { FreeNode* next; };
     FreeNode* free_nodes = nullptr;                                // dead nodes' memory
     char* slab_next = nullptr;                                     // the unused rest of the
@@ -58,15 +61,25 @@ inline void keep(std::vector<T>& list, T&& item) {
     list.push_back(std::move(item));
 }
 
+// Buffers above kPoolMaxFloats (a whole sequence's values or gradient, a wide layer's step) are
+// kept per size too, in a hash map. Without them, an epoch frees a large gradient and the next
+// one allocates it again, and the C library may have handed the memory back to the kernel in
+// between: each of its pages then faults in again (about a microsecond each). Out of line: they
+// run once per large tensor, whose own work is far longer.
+std::vector<float> take_large(Pools& p, size_t n);  // empty when none of size n is kept
+void give_large(Pools& p, std::vector<float>&& v);
+
 // A buffer of n floats with unspecified contents (recycled when one of that size is free).
 inline std::vector<float> take_buffer(size_t n) {
-    Pools* p = n > 0 && n <= kPoolMaxFloats ? pools() : nullptr;
-    if (p && !p->buffers[n].empty()) {
+    Pools* p = n > 0 ? pools() : nullptr;
+    if (p && n <= kPoolMaxFloats && !p->buffers[n].empty()) {
         std::vector<float> v = std::move(p->buffers[n].back());
         p->buffers[n].pop_back();
         p->pooled_floats -= n;
         return v;
     }
+    if (p && n > kPoolMaxFloats)
+        if (std::vector<float> v = take_large(*p, n); !v.empty()) return v;
     return std::vector<float>(n);
 }
 
@@ -77,10 +90,11 @@ inline std::vector<float> take_zeros(size_t n) {
     return v;
 }
 
-// Gives a buffer back for reuse (small sizes only; larger ones are simply freed).
+// Gives a buffer back for reuse.
 inline void give_buffer(std::vector<float>&& v) {
     const size_t n = v.size();
-    Pools* p = n > 0 && n <= kPoolMaxFloats && v.capacity() == n ? pools() : nullptr;
+    Pools* p = n > 0 && v.capacity() == n ? pools() : nullptr;
+    if (p && n > kPoolMaxFloats) return give_large(*p, std::move(v));
     if (p && p->pooled_floats + n <= kPoolMaxTotal) {
         p->pooled_floats += n;
         keep(p->buffers[n], std::move(v));

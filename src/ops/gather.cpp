@@ -34,7 +34,7 @@ Tensor index_select_rows(const Tensor& table, const Tensor& indices) {
         }
         rows.push_back(static_cast<int64_t>(f));
     }
-    std::vector<float> out(rows.size() * static_cast<size_t>(D));
+    std::vector<float> out = detail::take_buffer(rows.size() * static_cast<size_t>(D));
     const float* w = table.values().data();
     for (size_t i = 0; i < rows.size(); ++i)
         std::copy(w + rows[i] * D, w + (rows[i] + 1) * D, out.begin() + i * D);

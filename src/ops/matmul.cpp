@@ -40,7 +40,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     Shape out_shape(sa.begin(), sa.end() - 1);
     out_shape.push_back(m);
-    std::vector<float> out(static_cast<size_t>(batches * n * m), 0.0f);
+    std::vector<float> out = detail::take_zeros(static_cast<size_t>(batches * n * m));
     for (int64_t t = 0; t < batches; ++t)
         detail::gemm_nn(n, k, m, a.values().data() + t * n * k, b.values().data() + t * b_step,
                         out.data() + t * n * m);

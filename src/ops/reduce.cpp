@@ -32,7 +32,7 @@ Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
     int64_t d = detail::normalize_dim("sum", dim, s);
     // View x as [outer, len, inner] and add along the middle.
     int64_t outer = detail::prod(s, 0, d), len = s[d], inner = detail::prod(s, d + 1, s.size());
-    std::vector<float> out(static_cast<size_t>(outer * inner), 0.0f);
+    std::vector<float> out = detail::take_zeros(static_cast<size_t>(outer * inner));
     const float* v = x.values().data();
     for (int64_t o = 0; o < outer; ++o)
         for (int64_t l = 0; l < len; ++l)

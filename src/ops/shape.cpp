@@ -69,8 +69,8 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     if (d0 > d1) std::swap(d0, d1);
     Shape out_shape = s;
     std::swap(out_shape[d0], out_shape[d1]);
-    std::vector<float> out(x.values().size());
-    if (d0 == d1) out = x.values();
+    std::vector<float> out = detail::take_buffer(x.values().size());
+    if (d0 == d1) std::copy(x.values().begin(), x.values().end(), out.begin());
     else swap_dims(x.values().data(), out.data(), s, d0, d1, false);
     Shape oshape = out_shape;
     return record("transpose", std::move(out), std::move(oshape), {x}, [out_shape, d0, d1](Node& o) {
@@ -116,7 +116,7 @@ static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start,
                                 " out of range for dim " + std::to_string(dim) + " of size " +
                                 std::to_string(n) + " (shape " + shape_str(s) + ")");
     int64_t outer = detail::prod(s, 0, d), inner = detail::prod(s, d + 1, s.size());
-    std::vector<float> out(static_cast<size_t>(outer * len * inner));
+    std::vector<float> out = detail::take_buffer(static_cast<size_t>(outer * len * inner));
     const float* v = x.values().data();
     for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { out[p] = v[f]; });
     Shape shape = s;
@@ -172,7 +172,7 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
     Shape shape = s0;
     if (new_dim) shape.insert(shape.begin() + d, total);
     else shape[d] = total;
-    std::vector<float> out(static_cast<size_t>(outer * total * inner));
+    std::vector<float> out = detail::take_buffer(static_cast<size_t>(outer * total * inner));
     int64_t offset = 0;
     for (size_t p = 0; p < xs.size(); ++p) {  // piece p is a slice of the output: copy it in
         const float* v = xs[p].values().data();

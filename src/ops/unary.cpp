@@ -59,7 +59,7 @@ Tensor div(const Tensor& a, float s) {
 
 Tensor tanh(const Tensor& a) {
     detail::require_defined("tanh", a);
-    std::vector<float> y(a.values().size());
+    std::vector<float> y = detail::take_buffer(a.values().size());
     detail::tanh_array(a.values().data(), y.data(), static_cast<int64_t>(y.size()));  // vmath.h
     // d tanh(x)/dx = 1 - tanh(x)²
     return unary_record("tanh", a, std::move(y), [](float, float y) { return 1.0f - y * y; });
