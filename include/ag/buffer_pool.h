@@ -94,8 +94,9 @@ inline std::vector<float> take_zeros(size_t n) {
 inline void give_buffer(std::vector<float>&& v) {
     const size_t n = v.size();
     Pools* p = n > 0 && v.capacity() == n ? pools() : nullptr;
-    if (p && n > kPoolMaxFloats) return give_large(*p, std::move(v));
-    if (p && p->pooled_floats + n <= kPoolMaxTotal) {
+    if (p && n > kPoolMaxFloats) {
+        give_large(*p, std::move(v));
+    } else if (p && n <= kPoolMaxFloats && p->pooled_floats + n <= kPoolMaxTotal) {
         p->pooled_floats += n;
         keep(p->buffers[n], std::move(v));
     }

@@ -70,8 +70,10 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
     std::vector<Tensor> last;  // num_layers × (B, H)
     Tensor layer_input = x;    // (B, L, in) for layer 0, (B, L, H) above
     for (int64_t k = 0; k < num_layers; ++k) {
-        // The input half of every step at once: one matmul over all B·L rows.
-        Tensor xproj = linear(layer_input, weight_ih[k], bias_ih[k]);        // (B, L, H)
+        // The input half of every step at once: one matmul over all B·L rows. Both biases are
+        // added here, once per sequence instead of once per step; their sum is a node, so the
+        // gradient reaches each of them (the same gradient, as in PyTorch).
+        Tensor xproj = linear(layer_input, weight_ih[k], bias_ih[k] + bias_hh[k]);  // (B, L, H)
         Tensor h = h0.defined() ? select(h0, 0, k) : Tensor::zeros({B, H});  // (B, H)
         std::vector<Tensor>& hs = out.hidden[k];
         hs.reserve(static_cast<size_t>(L));
@@ -82,9 +84,9 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
             for (int64_t j = 0; j < H; ++j) wt[j * H + i] = weight_hh[k].values()[i * H + j];
         const Tensor w_hh_t(std::move(wt), {H, H});
         for (int64_t t = 0; t < L; ++t) {
-            // h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh), i.e.
-            //     act(select(xproj, 1, t) + linear(h, W_hh, b_hh)) as one fused op
-            h = rnn_step(xproj, t, h, weight_hh[k], bias_hh[k], act, w_hh_t);
+            // h_t = act(x_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ), i.e.
+            //     act(select(xproj, 1, t) + matmul(h, transpose(W_hh))) as one fused op
+            h = rnn_step(xproj, t, h, weight_hh[k], act, w_hh_t);
             hs.push_back(h);
         }
         layer_input = stack(hs, 1);  // (B, L, H): the next layer's input

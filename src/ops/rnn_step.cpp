@@ -1,8 +1,8 @@
 // rnn_step.cpp — one time step of an Elman RNN as a single op.
 //
-// Teaches: h_t = act(xw_t + h_{t−1}·W_hhᵀ + b_hh) composed from engine ops is five nodes per
-// step (select, linear, add, activation, plus their buffers). Over 100,000 steps that is half a
-// million nodes, and the per-node cost dominates both time and memory. Fused, a step is one node
+// Teaches: h_t = act(xw_t + h_{t−1}·W_hhᵀ) composed from engine ops is four nodes per step
+// (select, matmul, add, activation, plus their buffers). Over 100,000 steps that is 400,000
+// nodes, and the per-node cost dominates both time and memory. Fused, a step is one node
 // whose backward is the cell's derivative written out. The RNN still loops over time visibly and
 // backprop-through-time still comes from autograd walking those nodes backwards; a test checks
 // that this op equals the composed ops, values and gradients.
@@ -17,8 +17,8 @@
 namespace ag {
 
 Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh,
-                const Tensor& b_hh, Activation act, const Tensor& w_hh_t) {
-    for (const Tensor* p : {&xw, &h_prev, &w_hh, &b_hh}) detail::require_defined("rnn_step", *p);
+                Activation act, const Tensor& w_hh_t) {
+    for (const Tensor* p : {&xw, &h_prev, &w_hh}) detail::require_defined("rnn_step", *p);
     const Shape& sx = xw.shape();
     if (sx.size() != 3)
         throw std::invalid_argument("rnn_step: xw must be [batch, length, hidden], got " + shape_str(sx));
@@ -29,18 +29,15 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
     auto is = [](const Shape& s, int64_t d0, int64_t d1) {  // no temporary Shape: this runs every step
         return s.size() == (d1 < 0 ? 1u : 2u) && s[0] == d0 && (d1 < 0 || s[1] == d1);
     };
-    if (!is(h_prev.shape(), B, H) || !is(w_hh.shape(), H, H) || !is(b_hh.shape(), H, -1))
+    if (!is(h_prev.shape(), B, H) || !is(w_hh.shape(), H, H))
         throw std::invalid_argument("rnn_step: with xw " + shape_str(sx) + ", h_prev must be [" +
-                                    std::to_string(B) + ", " + std::to_string(H) + "], w_hh [" +
-                                    std::to_string(H) + ", " + std::to_string(H) + "], b_hh [" +
-                                    std::to_string(H) + "]; got " + shape_str(h_prev.shape()) + ", " +
-                                    shape_str(w_hh.shape()) + ", " + shape_str(b_hh.shape()));
-    // z = xw[:, t, :] + b_hh + h_prev·W_hhᵀ ; h = act(z)
+                                    std::to_string(B) + ", " + std::to_string(H) + "] and w_hh [" +
+                                    std::to_string(H) + ", " + std::to_string(H) + "]; got " +
+                                    shape_str(h_prev.shape()) + " and " + shape_str(w_hh.shape()));
+    // z = xw[:, t, :] + h_prev·W_hhᵀ ; h = act(z)
     std::vector<float> h = detail::take_buffer(static_cast<size_t>(B * H));
     const float* x = xw.values().data();
-    const float* b = b_hh.values().data();
-    for (int64_t i = 0; i < B; ++i)
-        for (int64_t j = 0; j < H; ++j) h[i * H + j] = x[(i * L + t) * H + j] + b[j];
+    for (int64_t i = 0; i < B; ++i) std::copy_n(x + (i * L + t) * H, H, h.data() + i * H);
     if (w_hh_t.defined()) {  // the caller's transposed copy: the product streams contiguous rows
         if (!is(w_hh_t.shape(), H, H))
             throw std::invalid_argument("rnn_step: w_hh_t of shape " + shape_str(w_hh_t.shape()) +
@@ -58,7 +55,7 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
     Shape shape = detail::take_shape(2);
     shape[0] = B;
     shape[1] = H;
-    return record("rnn_step", std::move(h), std::move(shape), {xw, h_prev, w_hh, b_hh}, [t, act](Node& o) {
+    return record("rnn_step", std::move(h), std::move(shape), {xw, h_prev, w_hh}, [t, act](Node& o) {
         const Shape& sx = o.parents[0]->shape;
         const int64_t B = sx[0], L = sx[1], H = sx[2];
         // dz = dh ⊙ act'(z)  (tanh' = 1 − h², relu' = [h > 0], identity' = 1)
@@ -74,14 +71,10 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
             for (size_t i = 0; i < n; ++i) dz[i] = hv[i] > 0.0f ? g[i] : 0.0f;
         else
             std::copy(g, g + n, dz);
-        // dxw[:, t, :] = dz ;  db_hh = Σ_batch dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev
-        float* gx = detail::grad_of(o, 0);
-        float* gb = detail::grad_of(o, 3);
-        for (int64_t i = 0; i < B; ++i)
-            for (int64_t j = 0; j < H; ++j) {
-                if (gx) gx[(i * L + t) * H + j] += dz[i * H + j];
-                if (gb) gb[j] += dz[i * H + j];
-            }
+        // dxw[:, t, :] = dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev
+        if (float* gx = detail::grad_of(o, 0))
+            for (int64_t i = 0; i < B; ++i)
+                for (int64_t j = 0; j < H; ++j) gx[(i * L + t) * H + j] += dz[i * H + j];
         if (float* gh = detail::grad_of(o, 1)) detail::gemm_nn(B, H, H, dz, o.parents[2]->data.data(), gh);
         if (float* gw = detail::grad_of(o, 2)) detail::gemm_tn(H, B, H, dz, o.parents[1]->data.data(), gw);
     });
