@@ -11,7 +11,7 @@ namespace ag::detail {
 // outlives its thread's pools, such as a static): then they stay, for that node to use.
 Pools::~Pools() {
     if (live_nodes() == 0)
-        for (char* slab : slabs) ::operator delete(slab);
+        for (char* slab : slabs) ::operator delete(slab, std::align_val_t{alignof(Node)});
 }
 
 namespace {

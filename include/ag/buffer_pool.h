@@ -127,13 +127,14 @@ inline void give_shape(Shape&& s) {
 // free list threaded through the dead nodes themselves. It is kept until the thread ends.
 inline void* take_node_memory() {
     Pools* p = pools();
-    if (!p) return ::operator new(sizeof(Node));  // the thread is ending
+    if (!p) return ::operator new(sizeof(Node), std::align_val_t{alignof(Node)});  // the thread is ending
     if (Pools::FreeNode* f = p->free_nodes) {
         p->free_nodes = f->next;
         return f;
     }
     if (p->slab_next == p->slab_end) {
-        char* slab = static_cast<char*>(::operator new(kNodesPerSlab * sizeof(Node)));
+        char* slab = static_cast<char*>(
+            ::operator new(kNodesPerSlab * sizeof(Node), std::align_val_t{alignof(Node)}));
         p->slabs.push_back(slab);
         p->slab_next = slab;
         p->slab_end = slab + kNodesPerSlab * sizeof(Node);
