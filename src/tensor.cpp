@@ -17,6 +17,8 @@
 
 namespace ag {
 
+std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << shape_str(shape); }
+
 std::string shape_str(const Shape& shape) {
     std::string s = "[";
     for (size_t i = 0; i < shape.size(); ++i) {
@@ -92,7 +94,6 @@ Node::~Node() {
     }
     detail::give_buffer(std::move(data));
     if (!grad.empty()) detail::give_buffer(std::move(grad));
-    detail::give_shape(std::move(shape));
 }
 
 float* Node::allocate_grad() {

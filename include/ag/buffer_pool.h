@@ -1,4 +1,4 @@
-// buffer_pool.h — recycling the float buffers, shapes and graph nodes that every op allocates.
+// buffer_pool.h — recycling the float buffers and graph nodes that every op allocates.
 //
 // Teaches: an RNN step on a hidden size of 10 does ~300 multiply-adds, but allocating and freeing
 // its output, its gradient and its graph node costs about as much again. So buffers of a dying
@@ -21,8 +21,6 @@ namespace ag::detail {
 constexpr size_t kPoolMaxFloats = 1024;        // a free list per buffer size up to this
 constexpr size_t kPoolMaxTotal = 8u << 20;     // floats kept at most (32 MB), all sizes together
 constexpr size_t kNodesPerSlab = 256;          // graph nodes are allocated this many at a time
-constexpr size_t kPoolMaxRank = 4;             // shapes of rank up to 4 are recycled
-constexpr size_t kPoolMaxLists = 1u << 18;     // shapes kept at most
 constexpr size_t kPoolListRoom = 1u << 14;     // entries a free list reserves when first used
 
 // One thread's free lists.
@@ -36,7 +34,6 @@ struct Pools {
     char* slab_next = nullptr;                                     // the unused rest of the
     char* slab_end = nullptr;                                      //   newest slab
     std::vector<char*> slabs;                                      // every slab, to free them
-    std::vector<Shape> shapes[kPoolMaxRank + 1];                   // [rank] -> free shapes
     ~Pools();
 };
 
@@ -53,7 +50,7 @@ inline Pools* pools() {
     return p ? p : make_pools();
 }
 
-// Adds a dead node's buffer or shape to its free list. The list reserves room for many at its
+// Adds a dead node's buffer to its free list. The list reserves room for many at its
 // first use, so that it does not copy itself over and over while the first graph is freed.
 template <class T>
 inline void keep(std::vector<T>& list, T&& item) {
@@ -101,25 +98,6 @@ inline void give_buffer(std::vector<float>&& v) {
         keep(p->buffers[n], std::move(v));
     }
     std::vector<float>().swap(v);  // whatever was not kept is freed now
-}
-
-// A shape of `rank` sizes (values unspecified), recycled from dead nodes so that an op on the hot
-// path does not allocate one.
-inline Shape take_shape(size_t rank) {
-    Pools* p = rank > 0 && rank <= kPoolMaxRank ? pools() : nullptr;
-    if (p && !p->shapes[rank].empty()) {
-        Shape s = std::move(p->shapes[rank].back());
-        p->shapes[rank].pop_back();
-        return s;
-    }
-    return Shape(rank);
-}
-
-inline void give_shape(Shape&& s) {
-    const size_t rank = s.size();
-    Pools* p = rank > 0 && rank <= kPoolMaxRank && s.capacity() == rank ? pools() : nullptr;
-    if (p && p->shapes[rank].size() < kPoolMaxLists) keep(p->shapes[rank], std::move(s));
-    Shape().swap(s);
 }
 
 // Memory for graph nodes: carved in order from slabs of kNodesPerSlab nodes (one allocation per

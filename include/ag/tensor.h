@@ -12,13 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "ag/shape.h"
+
 namespace ag {
 
-// A shape lists the size of each dimension, outermost first: {2, 3} is 2 rows of 3 values.
-// Sizes are signed so that a negative size can be reported as the user's mistake it is.
-using Shape = std::vector<int64_t>;
-
-// "[2, 3]" — used in every error message.
+// "[2, 3]" — used in every error message. (Shape itself is in shape.h.)
 std::string shape_str(const Shape& shape);
 // Product of the sizes; throws on a negative size (names `op`).
 int64_t shape_numel(const Shape& shape, const char* op = "tensor");
@@ -215,5 +213,7 @@ private:
 
 // Prints like PyTorch: tensor([[1.0000, 2.0000]], requires_grad=true), shape after the values.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
+// Prints a shape as shape_str does: [2, 3].
+std::ostream& operator<<(std::ostream& os, const Shape& shape);
 
 }  // namespace ag

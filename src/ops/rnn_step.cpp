@@ -52,10 +52,7 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
 
     // The closure captures 16 bytes (t, act), small enough for std::function to store without a heap
     // allocation; the sizes are read back from the inputs' shapes.
-    Shape shape = detail::take_shape(2);
-    shape[0] = B;
-    shape[1] = H;
-    return record("rnn_step", std::move(h), std::move(shape), {xw, h_prev, w_hh}, [t, act](Node& o) {
+    return record("rnn_step", std::move(h), Shape{B, H}, {xw, h_prev, w_hh}, [t, act](Node& o) {
         const Shape& sx = o.parents[0]->shape;
         const int64_t B = sx[0], L = sx[1], H = sx[2];
         // dz = dh ⊙ act'(z)  (tanh' = 1 − h², relu' = [h > 0], identity' = 1)

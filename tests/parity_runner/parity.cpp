@@ -30,7 +30,7 @@ std::string num(double x) {
 // Flat index -> "[i, j, k]" for a shape of rank >= 2.
 std::string multi_index(int64_t flat, const ag::Shape& shape) {
     if (shape.size() < 2) return "";
-    std::vector<int64_t> idx(shape.size());
+    ag::Shape idx(shape.size());
     for (size_t d = shape.size(); d-- > 0;) {
         idx[d] = shape[d] == 0 ? 0 : flat % shape[d];
         flat = shape[d] == 0 ? 0 : flat / shape[d];
