@@ -11,7 +11,7 @@ namespace ag {
 
 Tensor sigmoid(const Tensor& x) {  // x [*] -> [*]
     detail::require_defined("sigmoid", x);
-    std::vector<float> y = detail::take_buffer(x.values().size());
+    std::vector<float> y(x.values().size());
     for (size_t i = 0; i < y.size(); ++i) y[i] = 1.0f / (1.0f + std::exp(-x.values()[i]));
     return record("sigmoid", std::move(y), x.shape(), {x}, [](Node& o) {
         // d σ(x)/dx = σ(x)·(1 − σ(x))
