@@ -65,8 +65,22 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
     gemm_tiled(n, k, m, A, k, 1, B, C);
 }
 
+// C (n, m) += a (n) ⊗ b (m), the outer product: row i of C gains a[i]·b.
+inline void gemm_outer(int64_t n, int64_t m, const float* a, const float* __restrict b,
+                       float* __restrict C) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float ai = a[i];
+        float* __restrict c = C + i * m;
+        for (int64_t j = 0; j < m; ++j) c[j] += ai * b[j];
+    }
+}
+
 // C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
+// With k = 1 (one RNN step of one sequence) this is an outer product, done by the plain loop
+// above: small and called at every step, it would pay more for entering the tiled loop than
+// for its own 100 multiply-adds.
 inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    if (k == 1) return gemm_outer(n, m, A, B, C);
     gemm_tiled(n, k, m, A, 1, n, B, C);
 }
 
