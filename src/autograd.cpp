@@ -1,14 +1,18 @@
 // autograd.cpp — reverse-mode automatic differentiation: record the graph, then walk it backwards.
 //
-// Teaches: the chain rule as an algorithm. Sort the graph so that every node comes after the
-// nodes it was computed from (topological order), seed dL/dL = 1, then visit the nodes in
-// reverse: each one's backward adds its share of the gradient into its parents. A node used
-// twice receives two contributions, which is why every backward adds (+=) and never assigns.
+// Teaches: the chain rule as an algorithm. Seed dL/dL = 1, then run each node's backward, which
+// adds its share of the gradient into its parents. A node used twice receives two contributions,
+// which is why every backward adds (+=) and never assigns, and why a node may run only after
+// every node that used it has run: its gradient is complete only then. So the walk first counts,
+// for each node, the children waiting to report to it, and runs a node when its count reaches 0
+// (Kahn's algorithm for a topological order, run from the output back to the inputs).
 #include "ag/autograd.h"
 
 #include "ag/buffer_pool.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -79,36 +83,33 @@ static void throw_released(const Node& n) {
 // Every walk gets a fresh mark, so "visited" is one integer compare, with no set to clear.
 static uint64_t next_mark = 0;
 
-// Parents before children, found with an explicit stack (a recursive depth-first search would
-// overflow the call stack on a long sequence). Only nodes that require grad are visited.
+// Counts, for every node the walk will reach, how many of its children it reaches too: a node's
+// backward may run only once all of them have run. Only nodes that require grad are counted.
 // A non-leaf collects this pass's dL/d node in its grad buffer. A gradient kept there from an
-// earlier pass (retain_grad with retain_graph) must not be sent back a second time, so the walk
-// also sets those aside in `kept` (in the order of the result), to be added back at the end.
+// earlier pass (retain_grad with retain_graph) must not be sent back a second time, so the count
+// also sets those aside in `kept`, to be added back at the end.
 using Kept = std::vector<std::pair<Node*, std::vector<float>>>;
-static std::vector<Node*> topological_order(Node* root, Kept& kept) {
-    uint64_t mark = ++next_mark;
-    std::vector<Node*> order;
-    std::vector<std::pair<Node*, size_t>> stack;  // (node, next parent to look at)
+static void count_children(Node* root, uint64_t mark, Kept& kept) {
+    std::vector<Node*> todo{root};
     root->visit_mark = mark;
-    stack.push_back({root, 0});
-    while (!stack.empty()) {
-        auto& [node, next] = stack.back();
-        if (next < node->parents.size()) {
-            Node* p = node->parents[next++].get();
-            if (p->requires_grad && p->visit_mark != mark) {
+    root->waiting = 0;
+    while (!todo.empty()) {
+        Node* n = todo.back();
+        todo.pop_back();
+        if (n->released) throw_released(*n);
+        if (n->backward && !n->grad.empty()) kept.push_back({n, std::move(n->grad)});
+        for (const NodeRef& ref : n->parents) {
+            Node* p = ref.get();
+            if (!p->requires_grad) continue;
+            if (p->visit_mark != mark) {  // first seen
                 p->visit_mark = mark;
-                stack.push_back({p, 0});
+                p->waiting = 0;
+                todo.push_back(p);
             }
-        } else {
-            if (node->released) throw_released(*node);
-            if (node->backward && !node->grad.empty()) kept.push_back({node, std::move(node->grad)});
-            order.push_back(node);  // all its parents are already in `order`
-            stack.pop_back();
+            ++p->waiting;
         }
     }
-    return order;
 }
-
 
 void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
     Node& root = node();
@@ -129,36 +130,50 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
     }
 
     Kept kept;  // gradients retained from earlier passes, set aside during the walk
-    std::vector<Node*> order = topological_order(&root, kept);  // throws if part of it was released
+    count_children(&root, ++next_mark, kept);  // throws if part of the graph was released
 
     // Seed: dL/dL = 1, or the gradient the caller supplied.
     float* g = root.grad_buffer();
     for (size_t i = 0; i < root.data.size(); ++i)
         g[i] += grad_output.defined() ? grad_output.values()[i] : 1.0f;
 
-    // Children before parents: when a node's backward runs, every use of it has reported.
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        Node* n = *it;
-        if (!n->backward || n->grad.empty()) continue;
-        n->backward(*n);
-        if (anomaly_enabled)
-            for (auto& p : n->parents)
-                if (!p->grad.empty()) check_finite(p->grad, std::string("backward of '") + n->op + "'");
-        // Its gradient is fully used: no node after this one adds to it. It goes back to the pool
-        // now (unless retain_grad() asked to keep it), for the next node to take while it is
-        // still in cache.
-        if (!n->retains_grad)
-            detail::give_buffer(std::move(n->grad));
+    // Children before parents: a node is ready once every child that uses it has run, so its
+    // gradient is complete when its own backward runs.
+    std::vector<Node*> order;  // the order the nodes ran in
+    std::vector<Node*> ready{&root};
+    while (!ready.empty()) {
+        Node* n = ready.back();
+        ready.pop_back();
+        order.push_back(n);
+        if (n->backward && !n->grad.empty()) {
+            n->backward(*n);
+            if (anomaly_enabled)
+                for (auto& p : n->parents)
+                    if (!p->grad.empty()) check_finite(p->grad, std::string("backward of '") + n->op + "'");
+            // Its gradient is fully used: no node after this one adds to it. It goes back to the
+            // pool now (unless retain_grad() asked to keep it), for the next node to take while
+            // it is still in cache.
+            if (!n->retains_grad) detail::give_buffer(std::move(n->grad));
+        }
+        for (const NodeRef& ref : n->parents)
+            if (ref->requires_grad && --ref->waiting == 0) ready.push_back(ref.get());
     }
 
     // Free what a PyTorch user expects freed: the gradients of intermediate nodes (unless
     // retain_grad() asked to keep them) and, without retain_graph, the links of the graph itself.
-    // Walking parents-first means a node freed here was visited already.
-    size_t k = 0;
-    for (Node* n : order) {
+    // Walking parents-first (the order backwards) means a node freed here was visited already.
+    std::sort(kept.begin(), kept.end(),
+              [](const auto& a, const auto& b) { return std::less<Node*>()(a.first, b.first); });
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        Node* n = *it;
         if (!n->backward) continue;  // a leaf: keeps its accumulated gradient
         std::vector<float> old;      // its retained gradient from earlier passes
-        if (k < kept.size() && kept[k].first == n) old = std::move(kept[k++].second);
+        if (!kept.empty()) {
+            auto at = std::lower_bound(kept.begin(), kept.end(), n, [](const auto& a, Node* b) {
+                return std::less<Node*>()(a.first, b);
+            });
+            if (at != kept.end() && at->first == n) old = std::move(at->second);
+        }
         if (!n->retains_grad) {
             if (!n->grad.empty()) detail::give_buffer(std::move(n->grad));
         } else if (n->grad.empty()) n->grad = std::move(old);

@@ -84,6 +84,26 @@ TEST(Reuse, OneTensorUsedByThreeOps) {
                         {rand_tensor({2, 3}, 7)}));
 }
 
+TEST(Reuse, AUseNearTheLossWaitsForAUseFarFromIt) {
+    // h = 2a is used by the loss directly and through a chain of five ops, so the walk reaches it
+    // first from the short path; its backward must still wait for the long one.
+    // L = Σ (h + c), c = (((h·3)·3)·3)·3·3 = 243h:  dL/da = (1 + 243)·2 = 488
+    Tensor a({1.0f, -2.0f}, {2}, true);
+    Tensor h = a * 2.0f;
+    Tensor c = h;
+    for (int i = 0; i < 5; ++i) c = c * 3.0f;
+    ag::sum(h + c).backward();
+    EXPECT_EQ(a.grad().values(), (std::vector<float>{488, 488}));
+    EXPECT_TRUE(grad_ok(
+        [](const V& v) {
+            Tensor h = ag::tanh(v[0]);
+            Tensor c = h;
+            for (int i = 0; i < 5; ++i) c = ag::sin(c) * 1.5f;
+            return h * c + h;
+        },
+        {rand_tensor({2, 3}, 9)}));
+}
+
 TEST(Reuse, BroadcastAgainstItself) {
     // x [3] + x viewed as [3, 1] -> [3, 3]: each x_i is read 3 times as a row and 3 times as a column
     Tensor x({1, 2, 3}, {3}, true);

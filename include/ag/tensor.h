@@ -64,9 +64,9 @@ private:
 // Nodes created minus nodes destroyed on this thread: a test's way to see that a graph was freed.
 int64_t live_nodes();
 
-// The inputs of one op, in order. Almost every op has at most four (rnn_step has exactly four),
-// and those are stored inside the node itself: recording a step allocates no list. An op with
-// more inputs (stack, cat) moves them all to a vector of its own.
+// The inputs of one op, in order. Almost every op has at most three (rnn_step and linear have
+// exactly three), and those are stored inside the node itself: recording a step allocates no list.
+// An op with more inputs (stack, cat) moves them all to a vector of its own.
 class ParentList {
 public:
     ParentList() = default;
@@ -83,11 +83,11 @@ public:
     void clear();  // releases every parent
 
 private:
-    static constexpr uint32_t kInline = 4;
+    static constexpr uint32_t kInline = 3;
     NodeRef* data() { return spill_ ? spill_->data() : local_; }
     const NodeRef* data() const { return spill_ ? spill_->data() : local_; }
     NodeRef local_[kInline];
-    std::unique_ptr<std::vector<NodeRef>> spill_;  // all of them, once there are more than four
+    std::unique_ptr<std::vector<NodeRef>> spill_;  // all of them, once there are more than three
     uint32_t n_ = 0;
 };
 
@@ -105,6 +105,7 @@ struct alignas(64) Node {
     // -- the graph: read by the walk
     ParentList parents;       // the inputs of the op that produced it (owning)
     uint64_t visit_mark = 0;  // used by the graph walk in backward()
+    uint32_t waiting = 0;     // the walk: children whose backward has not run yet
     int32_t refs = 0;         // how many NodeRefs own this node
     bool requires_grad = false;
     bool retains_grad = false;  // keep grad of a non-leaf after backward (retain_grad())
@@ -141,7 +142,7 @@ inline void ParentList::push_back(NodeRef r) {
         local_[n_++] = std::move(r);
         return;
     }
-    if (!spill_) {  // the fifth input: the four move to the vector
+    if (!spill_) {  // the fourth input: the three move to the vector
         spill_.reset(new std::vector<NodeRef>());
         for (NodeRef& q : local_) spill_->push_back(std::move(q));
     }
