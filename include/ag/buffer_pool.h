@@ -19,7 +19,8 @@
 namespace ag::detail {
 
 constexpr size_t kPoolMaxFloats = 1024;        // a free list per buffer size up to this
-constexpr size_t kPoolMaxTotal = 8u << 20;     // floats kept at most (32 MB), all sizes together
+constexpr size_t kPoolMaxTotal = 8u << 20;     // floats kept at most (32 MB) in small buffers,
+                                               //   and as many again in large ones
 constexpr size_t kNodesPerSlab = 256;          // graph nodes are allocated this many at a time
 constexpr size_t kPoolListRoom = 1u << 14;     // entries a free list reserves when first used
 
@@ -105,7 +106,7 @@ inline void give_buffer(std::vector<float>&& v) {
 // free list threaded through the dead nodes themselves. It is kept until the thread ends.
 inline void* take_node_memory() {
     Pools* p = pools();
-    if (!p) return ::operator new(sizeof(Node), std::align_val_t{alignof(Node)});  // the thread is ending
+    if (!p) return ::operator new(sizeof(Node), std::align_val_t{alignof(Node)});  // thread ending
     if (Pools::FreeNode* f = p->free_nodes) {
         p->free_nodes = f->next;
         return f;
