@@ -33,17 +33,21 @@ inline void gemm_tile(int64_t k, int64_t m, const float* __restrict A, int64_t s
         for (int64_t c = 0; c < NR; ++c) C[r * m + c] = acc[r][c];
 }
 
+// C (n, m) += a (n) ⊗ b (m), the outer product (a product with k = 1): row i of C gains
+// a[i·stride]·b. There is no tile to reuse, so it is a plain loop.
+inline void gemm_outer(int64_t n, int64_t m, const float* a, int64_t stride, const float* b,
+                       float* C) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float ai = a[i * stride];
+        float* __restrict c = C + i * m;
+        for (int64_t j = 0; j < m; ++j) c[j] += ai * b[j];
+    }
+}
+
 // C (n, m) += Â (n, k) · B (k, m), tile by tile; narrower tiles finish the edges.
 inline void gemm_tiled(int64_t n, int64_t k, int64_t m, const float* A, int64_t sa_r, int64_t sa_p,
                        const float* B, float* C) {
-    if (k == 1) {  // an outer product (one RNN step's weight gradient): no tile to reuse
-        for (int64_t i = 0; i < n; ++i) {
-            const float a = A[i * sa_r];
-            float* __restrict c = C + i * m;
-            for (int64_t j = 0; j < m; ++j) c[j] += a * B[j];
-        }
-        return;
-    }
+    if (k == 1) return gemm_outer(n, m, A, sa_r, B, C);
     auto row = [&](auto rows_tag, int64_t i) {
         constexpr int64_t MR = decltype(rows_tag)::value;
         const float* a = A + i * sa_r;
@@ -65,22 +69,12 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
     gemm_tiled(n, k, m, A, k, 1, B, C);
 }
 
-// C (n, m) += a (n) ⊗ b (m), the outer product: row i of C gains a[i]·b.
-inline void gemm_outer(int64_t n, int64_t m, const float* a, const float* __restrict b,
-                       float* __restrict C) {
-    for (int64_t i = 0; i < n; ++i) {
-        const float ai = a[i];
-        float* __restrict c = C + i * m;
-        for (int64_t j = 0; j < m; ++j) c[j] += ai * b[j];
-    }
-}
-
 // C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
 // With k = 1 (one RNN step of one sequence) this is an outer product, done by the plain loop
 // above: small and called at every step, it would pay more for entering the tiled loop than
 // for its own 100 multiply-adds.
 inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
-    if (k == 1) return gemm_outer(n, m, A, B, C);
+    if (k == 1) return gemm_outer(n, m, A, 1, B, C);
     gemm_tiled(n, k, m, A, 1, n, B, C);
 }
 
