@@ -44,9 +44,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     NoGradGuard no_grad;
     for (size_t k = 0; k < xs.size(); ++k) {
         if (!xs[k].requires_grad()) continue;
-        std::vector<float> analytic = xs[k].has_grad() ? xs[k].grad().values()
-                                                        : std::vector<float>(xs[k].numel(), 0.0f);
-        std::vector<float>& v = xs[k].values();
+        Buffer analytic = xs[k].has_grad() ? xs[k].grad().values() : Buffer(xs[k].numel(), 0.0f);
+        Buffer& v = xs[k].mutable_values();
         for (size_t i = 0; i < v.size(); ++i) {
             float saved = v[i];
             v[i] = saved + opt.eps;

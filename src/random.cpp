@@ -62,7 +62,7 @@ void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
 // ---- filling tensors ---------------------------------------------------------------------------
 
 void uniform_(Tensor& t, float low, float high, Generator& gen) {
-    for (float& x : t.values()) x = gen.uniform(low, high);
+    for (float& x : t.mutable_values()) x = gen.uniform(low, high);
 }
 
 // ---- the float log and sincos of PyTorch's vectorised normal_ ----------------------------------
@@ -142,7 +142,7 @@ static void normal_fill_16(float* x, float mean, float std) {
 }
 
 void normal_(Tensor& t, float mean, float std, Generator& gen) {
-    std::vector<float>& x = t.values();
+    Buffer& x = t.mutable_values();
     const size_t n = x.size();
     if (n >= 16) {
         // Fill everything with U[0, 1), transform whole blocks of 16; a ragged end is redrawn as

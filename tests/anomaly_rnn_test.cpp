@@ -50,7 +50,7 @@ TEST(AnomalyRNN, ANaNWeightMidTrainingIsReportedByTheOpThatReadsIt) {
     const ag::Tensor x = ramp(6);
     for (int step = 0; step < 3; ++step) EXPECT_TRUE(std::isfinite(train_step(rnn, adam, x)));
 
-    rnn.weight_ih[0].values()[1] = std::numeric_limits<float>::quiet_NaN();  // W_ih[1][0], mid-training
+    rnn.weight_ih[0].mutable_values()[1] = std::numeric_limits<float>::quiet_NaN();  // W_ih[1][0], mid-training
     {
         ag::DetectAnomalyGuard anomaly;
         const std::string m = error_of([&] { train_step(rnn, adam, x); });
@@ -73,8 +73,8 @@ TEST(AnomalyRNN, AHiddenStateThatOverflowsIsReportedByTheRnnStep) {
     // The weights and the input are finite: the third rnn_step is the first op with an Inf.
     ag::nn::RNN rnn(1, 3, 1, ag::nn::Nonlinearity::ReLU);
     for (ag::Tensor* p : {&rnn.weight_ih[0], &rnn.bias_ih[0], &rnn.bias_hh[0]})
-        for (float& v : p->values()) v = 1.0f;
-    for (float& w : rnn.weight_hh[0].values()) w = 1e30f;
+        for (float& v : p->mutable_values()) v = 1.0f;
+    for (float& w : rnn.weight_hh[0].mutable_values()) w = 1e30f;
     const ag::Tensor x({1.0f, 1.0f, 1.0f}, {1, 3, 1});
     ag::DetectAnomalyGuard anomaly;
     EXPECT_NO_THROW(rnn.forward(ag::Tensor({1.0f, 1.0f}, {1, 2, 1})));  // two steps are still finite
@@ -87,7 +87,7 @@ TEST(AnomalyRNN, AnInfInputIsReportedByTheInputProjection) {
     ag::nn::RNN rnn(1, 3);
     ag::optim::Adam adam(rnn.parameters(), 0.01);
     ag::Tensor x = ramp(6);
-    x.values()[4] = std::numeric_limits<float>::infinity();  // x_4
+    x.mutable_values()[4] = std::numeric_limits<float>::infinity();  // x_4
     ag::DetectAnomalyGuard anomaly;
     const std::string m = error_of([&] { train_step(rnn, adam, x); });
     // x·W_ihᵀ + b_ih for every step at once (the linear before the loop) is the first to see it;
@@ -101,10 +101,10 @@ TEST(AnomalyRNN, AGradientThatOverflowsGoingBackIsReportedByTheRnnStepBackward) 
     // Back: ∂L/∂h_2 = 1/9, ∂L/∂h_1 = 1/9 + 3·1e20/9 ≈ 3.3e19, ∂L/∂h_0 ≈ 3·1e20·3.3e19 = 1e40 = Inf,
     // produced by the backward of the step that made h_1 (its gradient for h_prev).
     ag::nn::RNN rnn(1, 3, 1, ag::nn::Nonlinearity::Identity);
-    for (float& w : rnn.weight_ih[0].values()) w = 1.0f;
-    for (float& w : rnn.weight_hh[0].values()) w = 1e20f;
+    for (float& w : rnn.weight_ih[0].mutable_values()) w = 1.0f;
+    for (float& w : rnn.weight_hh[0].mutable_values()) w = 1e20f;
     for (ag::Tensor* b : {&rnn.bias_ih[0], &rnn.bias_hh[0]})
-        for (float& v : b->values()) v = 0.0f;
+        for (float& v : b->mutable_values()) v = 0.0f;
     const ag::Tensor x({1e-21f, 0.0f, 0.0f}, {1, 3, 1});
     ag::Tensor loss = ag::mean(std::get<0>(rnn.forward(x)));
     EXPECT_NEAR(loss.item(), 9e19 * 3 / 9 + 0.3 * 3 / 9, 1e14);  // the forward pass is finite

@@ -31,7 +31,7 @@ using ex_test::read_numbers;
 using ex_test::run_example;
 using ex_test::TempDir;
 
-void set(ag::Tensor& t, float value) { t.values().at(0) = value; }  // a (1) or (1, 1) parameter
+void set(ag::Tensor& t, float value) { t.mutable_values().at(0) = value; }  // a (1) or (1, 1) parameter
 
 }  // namespace
 

@@ -36,7 +36,7 @@ inline ag::Tensor rand_away_from_zero(const ag::Shape& shape, uint32_t seed, flo
                                       float hi = 1.5f) {
     ag::Tensor t = rand_tensor(shape, seed, lo, hi);
     for (size_t i = 0; i < t.values().size(); ++i)
-        if (i % 2) t.values()[i] = -t.values()[i];
+        if (i % 2) t.mutable_values()[i] = -t.values()[i];
     return t;
 }
 

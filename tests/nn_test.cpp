@@ -22,7 +22,7 @@ namespace {
 // Copies `values` into a parameter (shapes must agree): tests set weights by hand.
 void set(Tensor& p, const std::vector<float>& values) {
     ASSERT_EQ(p.values().size(), values.size());
-    p.values() = values;
+    p.mutable_values() = values;
 }
 
 // gradcheck hands f fresh leaves; these point a module's parameters at them (in PyTorch's order,
@@ -73,7 +73,7 @@ TEST(Module, NamedParametersFollowPyTorchsNamesAndOrder) {
 
 TEST(Module, ParametersShareStorageWithTheMembers) {
     ag::nn::Linear lin(2, 2);
-    lin.parameters()[0].values()[0] = 42.0f;  // an optimizer writes through parameters()
+    lin.parameters()[0].mutable_values()[0] = 42.0f;  // an optimizer writes through parameters()
     EXPECT_EQ(lin.weight.values()[0], 42.0f);
 }
 

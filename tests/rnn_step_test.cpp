@@ -19,17 +19,17 @@ ag::Tensor filled(const ag::Shape& shape, float scale, float phase, bool grad = 
 }
 
 ag::Tensor composed(const ag::Tensor& xw, int64_t t, const ag::Tensor& h, const ag::Tensor& w,
-                    ag::Activation act) {
+                    ag::Nonlinearity act) {
     ag::Tensor z = ag::select(xw, 1, t) + ag::matmul(h, ag::transpose(w, 0, 1));
-    if (act == ag::Activation::Tanh) return ag::tanh(z);
-    if (act == ag::Activation::ReLU) return ag::relu(z);
+    if (act == ag::Nonlinearity::Tanh) return ag::tanh(z);
+    if (act == ag::Nonlinearity::ReLU) return ag::relu(z);
     return z;
 }
 
-class RnnStep : public ::testing::TestWithParam<ag::Activation> {};
+class RnnStep : public ::testing::TestWithParam<ag::Nonlinearity> {};
 
 TEST_P(RnnStep, EqualsComposedOpsInValuesAndGradients) {
-    const ag::Activation act = GetParam();
+    const ag::Nonlinearity act = GetParam();
     for (int64_t t : {0, 2}) {
         ag::Tensor xw = filled({2, 3, 4}, 0.8f, 0.1f), h = filled({2, 4}, 0.5f, 1.0f);
         ag::Tensor w = filled({4, 4}, 0.6f, 2.0f);
@@ -50,7 +50,7 @@ TEST_P(RnnStep, EqualsComposedOpsInValuesAndGradients) {
 }
 
 TEST_P(RnnStep, PassesGradcheck) {
-    const ag::Activation act = GetParam();
+    const ag::Nonlinearity act = GetParam();
     auto r = ag::gradcheck(
         [act](const std::vector<ag::Tensor>& in) {
             ag::Tensor h1 = ag::rnn_step(in[0], 0, in[1], in[2], act);
@@ -61,8 +61,8 @@ TEST_P(RnnStep, PassesGradcheck) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Activations, RnnStep,
-                         ::testing::Values(ag::Activation::Tanh, ag::Activation::ReLU,
-                                           ag::Activation::Identity));
+                         ::testing::Values(ag::Nonlinearity::Tanh, ag::Nonlinearity::ReLU,
+                                           ag::Nonlinearity::Identity));
 
 TEST(RnnStepErrors, NamesShapesAndStep) {
     ag::Tensor xw = ag::Tensor::zeros({2, 3, 4}), h = ag::Tensor::zeros({2, 4});

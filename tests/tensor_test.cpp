@@ -89,14 +89,14 @@ TEST(TensorRead, SizeAcceptsNegativeDims) {
 
 TEST(TensorRead, ValuesAreWritable) {
     Tensor t = Tensor::zeros({2});
-    t.values()[1] = 5.0f;
+    t.mutable_values()[1] = 5.0f;
     EXPECT_EQ(t.at({1}), 5.0f);
 }
 
 TEST(TensorRead, CopiesShareTheirValues) {
     Tensor a = Tensor::zeros({2});
     Tensor b = a;  // a handle, like a second Python name for one torch.Tensor
-    b.values()[0] = 3.0f;
+    b.mutable_values()[0] = 3.0f;
     EXPECT_EQ(a.at({0}), 3.0f);
 }
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ag/gemm.h"
-#include "ag/vmath.h"
+#include "ag/detail/gemm.h"
+#include "ag/detail/vmath.h"
 
 namespace fused {
 

@@ -46,7 +46,7 @@ GradientFlow last_step_gradient_norms(VanishingRNNModel& model, const ag::Tensor
 void scale_recurrent_weights(VanishingRNNModel& model, double scale) {
     for (auto& rnn : model.rnns) {
         for (ag::Tensor& w : rnn->weight_hh) {  // (H, H)
-            for (float& v : w.values()) v = static_cast<float>(v * scale);
+            for (float& v : w.mutable_values()) v = static_cast<float>(v * scale);
         }
     }
 }

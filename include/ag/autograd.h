@@ -13,22 +13,16 @@
 
 namespace ag {
 
-// Wrap freshly computed values as the output of op `op`. When recording (grad mode on and some
-// input requires grad) the result remembers `inputs` as its parents and `backward` as the rule
-// that sends its gradient to them. `backward` must not capture the inputs or the output: it
-// reaches them through out.parents[i] (in the order given here) so that teardown stays iterative.
-// (The inputs are taken by reference: the node keeps its own handles to them, so the call site
-// copies none.)
-// values: the output, row-major, shape_numel(shape) of them -> a Tensor of `shape`.
-Tensor record(const char* op, std::vector<float> values, Shape shape,
+// Wraps the values an op computed (row-major, shape_numel(shape) of them) as its output. When
+// recording (grad mode on and some input requires grad), the output keeps `inputs` (in this order:
+// out.inputs[i] in the backward) and `backward`, the rule that sends its gradient to them.
+Tensor record(const char* op, Buffer values, Shape shape,
               std::initializer_list<std::reference_wrapper<const Tensor>> inputs, BackwardFn backward);
-Tensor record(const char* op, std::vector<float> values, Shape shape,
-              const std::vector<Tensor>& inputs, BackwardFn backward);
+Tensor record(const char* op, Buffer values, Shape shape, const std::vector<Tensor>& inputs,
+              BackwardFn backward);
 
-// ---- grad mode -------------------------------------------------------------------------------
+// ---- grad mode: while a NoGradGuard lives, ops record nothing (`with torch.no_grad():`) -------
 bool is_grad_enabled();
-
-// While one of these lives, ops record nothing (like `with torch.no_grad():`).
 class NoGradGuard {
 public:
     NoGradGuard();
@@ -40,12 +34,10 @@ private:
     bool previous_;
 };
 
-// ---- anomaly detection -----------------------------------------------------------------------
-// When on, every op checks its output (and every backward its gradients) for NaN or Inf and
-// throws naming the op that produced the first one. Costs a scan per op: for debugging.
+// ---- anomaly mode: every op checks its output, and every backward the gradients it made, for
+// NaN or Inf, and throws naming the op that made the first one. A scan per op: for debugging.
 void set_detect_anomaly(bool on);
 bool is_anomaly_enabled();
-
 class DetectAnomalyGuard {
 public:
     DetectAnomalyGuard();

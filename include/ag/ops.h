@@ -84,14 +84,13 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
 Tensor index_select_rows(const Tensor& table, const Tensor& indices);
 
 // ---- recurrent step (src/ops/rnn_step.cpp) ---------------------------------------------------
-enum class Activation { Tanh, ReLU, Identity };
+// tanh and relu as in PyTorch; identity is ours, to show what the squashing does to gradients.
+enum class Nonlinearity { Tanh, ReLU, Identity };
 // One Elman RNN step as a single op (fused for speed and memory; equal to the composed ops):
 // h = act(xw[:, t, :] + h_prev·W_hhᵀ)
 // xw [B, L, H] (the input sequence already projected, with both biases: x·W_ihᵀ + b_ih + b_hh),
 // h_prev [B, H], w_hh [H, H] -> [B, H]
-// w_hh_t, optional: W_hhᵀ as a plain tensor, made once per sequence by the caller (a speed-up for
-// the forward product only; gradients always flow to w_hh).
 Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh,
-                Activation act = Activation::Tanh, const Tensor& w_hh_t = Tensor());
+                Nonlinearity act = Nonlinearity::Tanh);
 
 }  // namespace ag

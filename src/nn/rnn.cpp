@@ -13,9 +13,9 @@
 
 namespace ag::nn {
 
-RNN::RNN(int64_t input_size_, int64_t hidden_size_, int64_t num_layers_, Nonlinearity nonlinearity_)
-    : input_size(input_size_), hidden_size(hidden_size_), num_layers(num_layers_),
-      nonlinearity(nonlinearity_) {
+RNN::RNN(int64_t input_size_, int64_t hidden_size_, int64_t num_layers_, Nonlinearity nonlinearity_, bool fused_)
+    : input_size(input_size_), hidden_size(hidden_size_), num_layers(num_layers_), nonlinearity(nonlinearity_),
+      fused(fused_) {
     if (input_size < 1 || hidden_size < 1 || num_layers < 1)
         throw std::invalid_argument("RNN: input_size, hidden_size and num_layers must be positive, got " +
                                     std::to_string(input_size) + ", " + std::to_string(hidden_size) + ", " +
@@ -40,13 +40,12 @@ RNN::RNN(int64_t input_size_, int64_t hidden_size_, int64_t num_layers_, Nonline
     }
 }
 
-static Activation activation_of(Nonlinearity nl) {
-    switch (nl) {
-        case Nonlinearity::Tanh: return Activation::Tanh;
-        case Nonlinearity::ReLU: return Activation::ReLU;
-        case Nonlinearity::Identity: return Activation::Identity;
-    }
-    throw std::invalid_argument("RNN: unknown nonlinearity");
+// One step written as the formula: act(xw_t + h·W_hhᵀ), four ops and their four backward rules.
+static Tensor composed_step(const Tensor& xproj, int64_t t, const Tensor& h, const Tensor& w_hh, Nonlinearity act) {
+    Tensor z = select(xproj, 1, t) + matmul(h, transpose(w_hh, 0, 1));  // (B, H)
+    if (act == Nonlinearity::Tanh) return tanh(z);
+    if (act == Nonlinearity::ReLU) return relu(z);
+    return z;
 }
 
 RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
@@ -64,7 +63,6 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
                                     std::to_string(num_layers) + ", " + std::to_string(B) + ", " +
                                     std::to_string(H) + "] (num_layers, batch, hidden_size)");
 
-    const Activation act = activation_of(nonlinearity);
     RNNSteps out;
     out.hidden.resize(static_cast<size_t>(num_layers));
     std::vector<Tensor> last;  // num_layers × (B, H)
@@ -77,16 +75,10 @@ RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
         Tensor h = h0.defined() ? select(h0, 0, k) : Tensor::zeros({B, H});  // (B, H)
         std::vector<Tensor>& hs = out.hidden[k];
         hs.reserve(static_cast<size_t>(L));
-        // W_hhᵀ as a plain copy, made once for the whole sequence: each step's product then reads
-        // contiguous rows (a speed-up only: gradients still go to weight_hh[k]).
-        std::vector<float> wt(static_cast<size_t>(H * H));
-        for (int64_t i = 0; i < H; ++i)
-            for (int64_t j = 0; j < H; ++j) wt[j * H + i] = weight_hh[k].values()[i * H + j];
-        const Tensor w_hh_t(std::move(wt), {H, H});
         for (int64_t t = 0; t < L; ++t) {
-            // h_t = act(x_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ), i.e.
-            //     act(select(xproj, 1, t) + matmul(h, transpose(W_hh))) as one fused op
-            h = rnn_step(xproj, t, h, weight_hh[k], act, w_hh_t);
+            // h_t = act(x_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ): one fused op, or the formula's four
+            h = fused ? rnn_step(xproj, t, h, weight_hh[k], nonlinearity)
+                      : composed_step(xproj, t, h, weight_hh[k], nonlinearity);
             hs.push_back(h);
         }
         layer_input = stack(hs, 1);  // (B, L, H): the next layer's input

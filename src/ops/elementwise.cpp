@@ -81,16 +81,16 @@ Tensor binary(const char* op, const Tensor& a, const Tensor& b, Fwd fwd, Bwd bwd
     detail::require_defined(op, b);
     Broadcast bc = broadcast(op, a.shape(), b.shape());
     int64_t n = shape_numel(bc.out, op);
-    std::vector<float> out = detail::take_buffer(static_cast<size_t>(n));
+    Buffer out(static_cast<size_t>(n));
     const float* x = a.values().data();
     const float* y = b.values().data();
     for_each(bc, n, [&](int64_t i, int64_t ia, int64_t ib) { out[i] = fwd(x[ia], y[ib]); });
     Shape shape = bc.out;
     return record(op, std::move(out), std::move(shape), {a, b}, [bc = std::move(bc), bwd](Node& o) {
-        const float* x = o.parents[0]->data.data();
-        const float* y = o.parents[1]->data.data();
-        float* gx = detail::grad_of(o, 0);
-        float* gy = detail::grad_of(o, 1);
+        const float* x = o.inputs[0].values().data();
+        const float* y = o.inputs[1].values().data();
+        float* gx = o.input_grad(0);
+        float* gy = o.input_grad(1);
         float sink_x = 0, sink_y = 0;  // where the gradient of an input that needs none goes
         const float* g = o.grad.data();
         for_each(bc, static_cast<int64_t>(o.grad.size()), [&](int64_t i, int64_t ia, int64_t ib) {

@@ -34,7 +34,7 @@ Tensor index_select_rows(const Tensor& table, const Tensor& indices) {
         }
         rows.push_back(static_cast<int64_t>(f));
     }
-    std::vector<float> out = detail::take_buffer(rows.size() * static_cast<size_t>(D));
+    Buffer out(rows.size() * static_cast<size_t>(D));
     const float* w = table.values().data();
     for (size_t i = 0; i < rows.size(); ++i)
         std::copy(w + rows[i] * D, w + (rows[i] + 1) * D, out.begin() + i * D);
@@ -43,7 +43,7 @@ Tensor index_select_rows(const Tensor& table, const Tensor& indices) {
     return record("index_select_rows", std::move(out), std::move(shape), {table, indices},
                   [rows = std::move(rows), D](Node& o) {
                       // d out[i, :]/d table[rows[i], :] = 1; repeated rows accumulate
-                      float* gw = detail::grad_of(o, 0);
+                      float* gw = o.input_grad(0);
                       if (!gw) return;
                       const float* g = o.grad.data();
                       for (size_t i = 0; i < rows.size(); ++i)

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "ag/ops.h"
-#include "ag/gemm.h"
+#include "ag/detail/gemm.h"
 #include "op_util.h"
 
 namespace ag {
@@ -40,7 +40,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     Shape out_shape(sa.begin(), sa.end() - 1);
     out_shape.push_back(m);
-    std::vector<float> out = detail::take_zeros(static_cast<size_t>(batches * n * m));
+    Buffer out(static_cast<size_t>(batches * n * m));
     for (int64_t t = 0; t < batches; ++t)
         detail::gemm_nn(n, k, m, a.values().data() + t * n * k, b.values().data() + t * b_step,
                         out.data() + t * n * m);
@@ -48,10 +48,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     return record("matmul", std::move(out), std::move(out_shape), {a, b},
                   [batches, n, k, m, b_step](Node& o) {
                       // d(A·B)/dA = dC·Bᵀ,  d(A·B)/dB = Aᵀ·dC
-                      const float* A = o.parents[0]->data.data();
-                      const float* B = o.parents[1]->data.data();
-                      float* gA = detail::grad_of(o, 0);
-                      float* gB = detail::grad_of(o, 1);
+                      const float* A = o.inputs[0].values().data();
+                      const float* B = o.inputs[1].values().data();
+                      float* gA = o.input_grad(0);
+                      float* gB = o.input_grad(1);
                       for (int64_t t = 0; t < batches; ++t) {
                           const float* g = o.grad.data() + t * n * m;
                           if (gA) detail::gemm_nt(n, m, k, g, B + t * b_step, gA + t * n * k);
@@ -81,7 +81,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         throw std::invalid_argument("linear: bias of shape " + shape_str(bias.shape()) +
                                     " does not match weight of shape " + shape_str(sw) +
                                     " (needs [" + std::to_string(out_f) + "])");
-    std::vector<float> y = detail::take_buffer(static_cast<size_t>(rows * out_f));
+    Buffer y(static_cast<size_t>(rows * out_f));
     const float* b = has_bias ? bias.values().data() : nullptr;
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < out_f; ++j) y[r * out_f + j] = b ? b[j] : 0.0f;
@@ -91,13 +91,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     out_shape.push_back(out_f);
     BackwardFn back = [rows, in, out_f](Node& o) {
         // y = x·Wᵀ + b:  dx = dy·W,  dW = dyᵀ·x,  db = Σ_rows dy
-        const float* X = o.parents[0]->data.data();
-        const float* W = o.parents[1]->data.data();
+        const float* X = o.inputs[0].values().data();
+        const float* W = o.inputs[1].values().data();
         const float* g = o.grad.data();
-        if (float* gx = detail::grad_of(o, 0)) detail::gemm_nn(rows, out_f, in, g, W, gx);
-        if (float* gw = detail::grad_of(o, 1)) detail::gemm_tn(out_f, rows, in, g, X, gw);
-        if (o.parents.size() > 2)
-            if (float* gb = detail::grad_of(o, 2))
+        if (float* gx = o.input_grad(0)) detail::gemm_nn(rows, out_f, in, g, W, gx);
+        if (float* gw = o.input_grad(1)) detail::gemm_tn(out_f, rows, in, g, X, gw);
+        if (o.inputs.size() > 2)
+            if (float* gb = o.input_grad(2))
                 for (int64_t r = 0; r < rows; ++r)
                     for (int64_t j = 0; j < out_f; ++j) gb[j] += g[r * out_f + j];
     };

@@ -1,15 +1,12 @@
 // op_util.h — small helpers shared by the ops (internal to src/): dims, shapes, error messages.
 //
-// Teaches: the few lines every op repeats. grad_of(out, i) is how a backward reaches parent i's
-// gradient (nullptr when that parent needs none); take_buffer (buffer_pool.h) is a recycled
-// std::vector<float>(n), for speed only: read it as a fresh buffer.
+// Teaches: the few lines every op repeats, so that each op file shows only its own maths.
 #pragma once
 
 #include <stdexcept>
 #include <string>
 
 #include "ag/autograd.h"
-#include "ag/buffer_pool.h"
 #include "ag/tensor.h"
 
 namespace ag::detail {
@@ -33,12 +30,6 @@ inline int64_t prod(const Shape& s, size_t begin, size_t end) {
 
 inline void require_defined(const char* op, const Tensor& t) {
     if (!t.defined()) throw std::invalid_argument(std::string(op) + ": input tensor is undefined");
-}
-
-// Gradient accumulation target of parent i, or nullptr when that parent needs no gradient.
-inline float* grad_of(Node& out, size_t i) {
-    Node& p = *out.parents[i];
-    return p.requires_grad ? p.grad_buffer() : nullptr;
 }
 
 }  // namespace ag::detail

@@ -13,10 +13,10 @@ Tensor sum(const Tensor& x) {
     for (float v : x.values()) total += v;
     return record("sum", {static_cast<float>(total)}, {}, {x}, [](Node& o) {
         // d(Σx)/dx_i = 1
-        float* gx = detail::grad_of(o, 0);
+        float* gx = o.input_grad(0);
         if (!gx) return;
         float g = o.grad[0];
-        for (size_t i = 0; i < o.parents[0]->data.size(); ++i) gx[i] += g;
+        for (size_t i = 0; i < o.inputs[0].values().size(); ++i) gx[i] += g;
     });
 }
 
@@ -32,7 +32,7 @@ Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
     int64_t d = detail::normalize_dim("sum", dim, s);
     // View x as [outer, len, inner] and add along the middle.
     int64_t outer = detail::prod(s, 0, d), len = s[d], inner = detail::prod(s, d + 1, s.size());
-    std::vector<float> out = detail::take_zeros(static_cast<size_t>(outer * inner));
+    Buffer out(static_cast<size_t>(outer * inner));
     const float* v = x.values().data();
     for (int64_t o = 0; o < outer; ++o)
         for (int64_t l = 0; l < len; ++l)
@@ -42,7 +42,7 @@ Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
     else shape.erase(shape.begin() + d);
     return record("sum_dim", std::move(out), std::move(shape), {x}, [outer, len, inner](Node& o) {
         // d(Σ_l x[o, l, i])/dx[o, l, i] = 1 for every l
-        float* gx = detail::grad_of(o, 0);
+        float* gx = o.input_grad(0);
         if (!gx) return;
         const float* g = o.grad.data();
         for (int64_t a = 0; a < outer; ++a)

@@ -9,15 +9,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ag/gemm.h"
+#include "ag/detail/gemm.h"
 #include "ag/ops.h"
-#include "ag/vmath.h"
+#include "ag/detail/vmath.h"
 #include "op_util.h"
 
 namespace ag {
 
-Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh,
-                Activation act, const Tensor& w_hh_t) {
+Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh, Nonlinearity act) {
     for (const Tensor* p : {&xw, &h_prev, &w_hh}) detail::require_defined("rnn_step", *p);
     const Shape& sx = xw.shape();
     if (sx.size() != 3)
@@ -35,45 +34,38 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
                                     std::to_string(H) + ", " + std::to_string(H) + "]; got " +
                                     shape_str(h_prev.shape()) + " and " + shape_str(w_hh.shape()));
     // z = xw[:, t, :] + h_prev·W_hhᵀ ; h = act(z)
-    std::vector<float> h = detail::take_buffer(static_cast<size_t>(B * H));
+    Buffer h(static_cast<size_t>(B * H));
     const float* x = xw.values().data();
     for (int64_t i = 0; i < B; ++i) std::copy_n(x + (i * L + t) * H, H, h.data() + i * H);
-    if (w_hh_t.defined()) {  // the caller's transposed copy: the product streams contiguous rows
-        if (!is(w_hh_t.shape(), H, H))
-            throw std::invalid_argument("rnn_step: w_hh_t of shape " + shape_str(w_hh_t.shape()) +
-                                        " must be [" + std::to_string(H) + ", " + std::to_string(H) + "]");
-        detail::gemm_nn(B, H, H, h_prev.values().data(), w_hh_t.values().data(), h.data());
-    } else {
-        detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
-    }
-    if (act == Activation::Tanh) detail::tanh_array(h.data(), h.data(), B * H);  // vmath.h
-    else if (act == Activation::ReLU)
+    detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
+    if (act == Nonlinearity::Tanh) detail::tanh_array(h.data(), h.data(), B * H);  // vmath.h
+    else if (act == Nonlinearity::ReLU)
         for (float& v : h) v = v > 0.0f ? v : 0.0f;
 
     // The closure captures 16 bytes (t, act), small enough for std::function to store without a heap
     // allocation; the sizes are read back from the inputs' shapes.
     return record("rnn_step", std::move(h), Shape{B, H}, {xw, h_prev, w_hh}, [t, act](Node& o) {
-        const Shape& sx = o.parents[0]->shape;
+        const Shape& sx = o.inputs[0].shape();
         const int64_t B = sx[0], L = sx[1], H = sx[2];
         // dz = dh ⊙ act'(z)  (tanh' = 1 − h², relu' = [h > 0], identity' = 1)
-        const float* hv = o.data.data();
+        const float* hv = o.values.data();
         const float* g = o.grad.data();
         const size_t n = o.grad.size();
         float small[256];  // scratch on the stack for the usual small sizes
-        std::vector<float> large;
-        float* dz = n <= 256 ? small : (large.resize(n), large.data());
-        if (act == Activation::Tanh)
+        Buffer large(n <= 256 ? 0 : n);
+        float* dz = n <= 256 ? small : large.data();
+        if (act == Nonlinearity::Tanh)
             for (size_t i = 0; i < n; ++i) dz[i] = g[i] * (1.0f - hv[i] * hv[i]);
-        else if (act == Activation::ReLU)
+        else if (act == Nonlinearity::ReLU)
             for (size_t i = 0; i < n; ++i) dz[i] = hv[i] > 0.0f ? g[i] : 0.0f;
         else
             std::copy(g, g + n, dz);
         // dxw[:, t, :] = dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev
-        if (float* gx = detail::grad_of(o, 0))
+        if (float* gx = o.input_grad(0))
             for (int64_t i = 0; i < B; ++i)
                 for (int64_t j = 0; j < H; ++j) gx[(i * L + t) * H + j] += dz[i * H + j];
-        if (float* gh = detail::grad_of(o, 1)) detail::gemm_nn(B, H, H, dz, o.parents[2]->data.data(), gh);
-        if (float* gw = detail::grad_of(o, 2)) detail::gemm_tn(H, B, H, dz, o.parents[1]->data.data(), gw);
+        if (float* gh = o.input_grad(1)) detail::gemm_nn(B, H, H, dz, o.inputs[2].values().data(), gh);
+        if (float* gw = o.input_grad(2)) detail::gemm_tn(H, B, H, dz, o.inputs[1].values().data(), gw);
     });
 }
 

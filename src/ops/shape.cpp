@@ -37,7 +37,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                                     shape_str(shape));
     return record("reshape", x.values(), std::move(target), {x}, [](Node& o) {
         // d reshape(x)/dx = 1 element for element (no value moves): dx = dy, read in the old shape
-        if (float* gx = detail::grad_of(o, 0))
+        if (float* gx = o.input_grad(0))
             for (size_t i = 0; i < o.grad.size(); ++i) gx[i] += o.grad[i];
     });
 }
@@ -69,13 +69,13 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     if (d0 > d1) std::swap(d0, d1);
     Shape out_shape = s;
     std::swap(out_shape[d0], out_shape[d1]);
-    std::vector<float> out = detail::take_buffer(x.values().size());
+    Buffer out(x.values().size());
     if (d0 == d1) std::copy(x.values().begin(), x.values().end(), out.begin());
     else swap_dims(x.values().data(), out.data(), s, d0, d1, false);
     Shape oshape = out_shape;
     return record("transpose", std::move(out), std::move(oshape), {x}, [out_shape, d0, d1](Node& o) {
         // y[.., j, .., i, ..] = x[.., i, .., j, ..]:  dx = transpose(dy, d0, d1) (a swap is its own inverse)
-        float* gx = detail::grad_of(o, 0);
+        float* gx = o.input_grad(0);
         if (!gx) return;
         if (d0 == d1)
             for (size_t i = 0; i < o.grad.size(); ++i) gx[i] += o.grad[i];
@@ -95,17 +95,6 @@ static void for_slice(int64_t outer, int64_t n, int64_t inner, int64_t start, in
     }
 }
 
-// The same walk as a copy, part -> full (or full -> part): one contiguous run per outer index.
-// (stack calls this once per piece, e.g. once per RNN step: a block copy is cheaper there than
-// the element loop.)
-static void copy_slice(int64_t outer, int64_t n, int64_t inner, int64_t start, int64_t len,
-                       const float* from, float* to, bool into_full) {
-    for (int64_t o = 0; o < outer; ++o) {
-        const int64_t full = (o * n + start) * inner, part = o * len * inner;
-        if (into_full) std::copy_n(from + part, len * inner, to + full);
-        else std::copy_n(from + full, len * inner, to + part);
-    }
-}
 
 // start + len for an error message, where both may be wild (and their sum overflow int64).
 static std::string end_str(int64_t start, int64_t len) {
@@ -128,7 +117,7 @@ static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start,
                                 " out of range for dim " + std::to_string(dim) + " of size " +
                                 std::to_string(n) + " (shape " + shape_str(s) + ")");
     int64_t outer = detail::prod(s, 0, d), inner = detail::prod(s, d + 1, s.size());
-    std::vector<float> out = detail::take_buffer(static_cast<size_t>(outer * len * inner));
+    Buffer out(static_cast<size_t>(outer * len * inner));
     const float* v = x.values().data();
     for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { out[p] = v[f]; });
     Shape shape = s;
@@ -136,7 +125,7 @@ static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start,
     else shape[d] = len;
     return record(op, std::move(out), std::move(shape), {x}, [outer, n, inner, start, len](Node& o) {
         // d slice/dx = 1 inside the slice, 0 outside
-        float* gx = detail::grad_of(o, 0);
+        float* gx = o.input_grad(0);
         if (!gx) return;
         const float* g = o.grad.data();
         for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { gx[f] += g[p]; });
@@ -185,11 +174,11 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
     Shape shape = s0;
     if (new_dim) shape.insert(shape.begin() + d, total);
     else shape[d] = total;
-    std::vector<float> out = detail::take_buffer(static_cast<size_t>(outer * total * inner));
+    Buffer out(static_cast<size_t>(outer * total * inner));
     int64_t offset = 0;
     for (size_t p = 0; p < xs.size(); ++p) {  // piece p is a slice of the output: copy it in
         const float* v = xs[p].values().data();
-        copy_slice(outer, total, inner, offset, lens[p], v, out.data(), true);
+        for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { out[f] = v[q]; });
         offset += lens[p];
     }
     auto back = [lens = std::move(lens), outer, total, inner](Node& o) {
@@ -197,16 +186,8 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         int64_t offset = 0;
         const float* g = o.grad.data();
         for (size_t p = 0; p < lens.size(); ++p) {
-            Node& x = *o.parents[p];
-            if (x.requires_grad && x.grad.empty()) {
-                // the first gradient to reach x (the usual case): copy it in, rather than adding
-                // it to a buffer of zeros — the same sum, one pass fewer over memory
-                x.grad = detail::take_buffer(x.data.size());
-                copy_slice(outer, total, inner, offset, lens[p], g, x.grad.data(), false);
-            } else if (x.requires_grad) {
-                float* gx = x.grad.data();
+            if (float* gx = o.input_grad(p))
                 for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { gx[q] += g[f]; });
-            }
             offset += lens[p];
         }
     };

@@ -11,13 +11,13 @@ namespace ag {
 
 Tensor sigmoid(const Tensor& x) {  // x [*] -> [*]
     detail::require_defined("sigmoid", x);
-    std::vector<float> y(x.values().size());
+    Buffer y(x.values().size());
     for (size_t i = 0; i < y.size(); ++i) y[i] = 1.0f / (1.0f + std::exp(-x.values()[i]));
     return record("sigmoid", std::move(y), x.shape(), {x}, [](Node& o) {
         // d σ(x)/dx = σ(x)·(1 − σ(x))
-        float* gx = detail::grad_of(o, 0);
+        float* gx = o.input_grad(0);
         if (!gx) return;
-        for (size_t i = 0; i < o.data.size(); ++i) gx[i] += o.data[i] * (1.0f - o.data[i]) * o.grad[i];
+        for (size_t i = 0; i < o.values.size(); ++i) gx[i] += o.values[i] * (1.0f - o.values[i]) * o.grad[i];
     });
 }
 

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "ag/ops.h"
-#include "ag/vmath.h"
+#include "ag/detail/vmath.h"
 #include "op_util.h"
 
 namespace ag {
@@ -14,14 +14,14 @@ namespace {
 
 // Records y = f(a), already computed; `dfdx(x, y)` gives f'(x).
 template <class Deriv>
-Tensor unary_record(const char* op, const Tensor& a, std::vector<float> y, Deriv dfdx) {
+Tensor unary_record(const char* op, const Tensor& a, Buffer y, Deriv dfdx) {
     return record(op, std::move(y), a.shape(), {a}, [dfdx](Node& o) {
-        const float* x = o.parents[0]->data.data();
-        const float* y = o.data.data();
+        const float* x = o.inputs[0].values().data();
+        const float* y = o.values.data();
         const float* g = o.grad.data();
-        float* gx = detail::grad_of(o, 0);
+        float* gx = o.input_grad(0);
         if (!gx) return;
-        for (size_t i = 0; i < o.data.size(); ++i) gx[i] += dfdx(x[i], y[i]) * g[i];
+        for (size_t i = 0; i < o.values.size(); ++i) gx[i] += dfdx(x[i], y[i]) * g[i];
     });
 }
 
@@ -29,8 +29,8 @@ Tensor unary_record(const char* op, const Tensor& a, std::vector<float> y, Deriv
 template <class Fwd, class Deriv>
 Tensor unary(const char* op, const Tensor& a, Fwd fwd, Deriv dfdx) {
     detail::require_defined(op, a);
-    const std::vector<float>& x = a.values();
-    std::vector<float> y = detail::take_buffer(x.size());
+    const Buffer& x = a.values();
+    Buffer y(x.size());
     for (size_t i = 0; i < x.size(); ++i) y[i] = fwd(x[i]);
     return unary_record(op, a, std::move(y), dfdx);
 }
@@ -59,7 +59,7 @@ Tensor div(const Tensor& a, float s) {
 
 Tensor tanh(const Tensor& a) {
     detail::require_defined("tanh", a);
-    std::vector<float> y = detail::take_buffer(a.values().size());
+    Buffer y(a.values().size());
     detail::tanh_array(a.values().data(), y.data(), static_cast<int64_t>(y.size()));  // vmath.h
     // d tanh(x)/dx = 1 - tanh(x)²
     return unary_record("tanh", a, std::move(y), [](float, float y) { return 1.0f - y * y; });

@@ -42,17 +42,18 @@ void Adam::step() {
     const float eps = static_cast<float>(o.eps), wd = static_cast<float>(o.weight_decay);
 
     for (size_t i = 0; i < params_.size(); ++i) {
-        Node& p = params_[i].node();
-        if (p.grad.empty()) continue;  // no gradient reached it: leave it (and its state) alone
+        if (!params_[i].has_grad()) continue;  // no gradient reached it: leave it (and its state) alone
+        const Buffer& grad = params_[i].node().grad;  // dL/dp
+        Buffer& p = params_[i].mutable_values();      // changed in place (a graph that saved p notices)
         std::vector<float>& m = m_[i];
         std::vector<float>& v = v_[i];
-        for (size_t j = 0; j < p.data.size(); ++j) {
-            float g = p.grad[j];
-            if (wd != 0.0f) g += wd * p.data[j];                          // L2 penalty: g += wd·p
+        for (size_t j = 0; j < p.size(); ++j) {
+            float g = grad[j];
+            if (wd != 0.0f) g += wd * p[j];                               // L2 penalty: g += wd·p
             m[j] = beta1 * m[j] + one_minus_beta1 * g;                    // m = β1·m + (1−β1)·g
             v[j] = beta2 * v[j] + one_minus_beta2 * g * g;                // v = β2·v + (1−β2)·g²
             float denom = std::sqrt(v[j]) / bias_correction2_sqrt + eps;  // √v̂ + eps
-            p.data[j] -= step_size * (m[j] / denom);  // p −= lr/(1−β1^t) · m / denom
+            p[j] -= step_size * (m[j] / denom);  // p −= lr/(1−β1^t) · m / denom
         }
     }
 }

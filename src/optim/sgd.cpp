@@ -23,19 +23,20 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options) : params_(std::move(par
 void SGD::step() {
     const float lr = static_cast<float>(options_.lr), momentum = static_cast<float>(options_.momentum);
     for (size_t i = 0; i < params_.size(); ++i) {
-        Node& p = params_[i].node();
-        if (p.grad.empty()) continue;  // no gradient: nothing to do
+        if (!params_[i].has_grad()) continue;  // no gradient: nothing to do
+        const Buffer& g = params_[i].node().grad;  // dL/dp
+        Buffer& p = params_[i].mutable_values();   // changed in place (a graph that saved p notices)
         if (momentum == 0.0f) {
-            for (size_t j = 0; j < p.data.size(); ++j) p.data[j] -= lr * p.grad[j];  // p −= lr·g
+            for (size_t j = 0; j < p.size(); ++j) p[j] -= lr * g[j];  // p −= lr·g
             continue;
         }
         std::vector<float>& buf = buf_[i];
         if (buf.empty())
-            buf = p.grad;  // first step: buf = g
+            buf = g;  // first step: buf = g
         else
             for (size_t j = 0; j < buf.size(); ++j)
-                buf[j] = momentum * buf[j] + p.grad[j];                       // buf = μ·buf + g
-        for (size_t j = 0; j < p.data.size(); ++j) p.data[j] -= lr * buf[j];  // p −= lr·buf
+                buf[j] = momentum * buf[j] + g[j];                  // buf = μ·buf + g
+        for (size_t j = 0; j < p.size(); ++j) p[j] -= lr * buf[j];  // p −= lr·buf
     }
 }
 

@@ -142,7 +142,7 @@ Tensor grad_or_zeros(const Tensor& t) { return t.has_grad() ? t.grad() : Tensor:
 void load_parameters(Inputs& in, ag::nn::Module& m, const std::string& prefix = "") {
     for (auto& [name, p] : m.named_parameters()) {
         Tensor given = in.tensor(prefix + name, p.shape(), "(the shape of " + prefix + name + ")");
-        p.values() = given.values();
+        p.mutable_values() = given.values();
     }
 }
 

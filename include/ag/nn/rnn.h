@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "ag/nn/module.h"
+#include "ag/ops.h"
 
 namespace ag::nn {
 
-// tanh and relu as in PyTorch; identity is ours, to show what the squashing does to gradients.
-enum class Nonlinearity { Tanh, ReLU, Identity };
+using ag::Nonlinearity;  // Tanh, ReLU or Identity (ops.h)
 
 // Everything one forward pass computed, including every hidden state as its own tensor, so that
 // hidden[k][t].retain_grad() can expose ∂L/∂h_t of layer k at step t.
@@ -26,8 +26,10 @@ struct RNNSteps {
 class RNN : public Module {
 public:
     // Every parameter U(−1/√hidden_size, 1/√hidden_size), drawn in the order of parameters().
+    // fused: each step is one rnn_step op (the default); false composes it from select, matmul,
+    // add and the activation, the formula as written (slower; the same values and gradients).
     RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1,
-        Nonlinearity nonlinearity = Nonlinearity::Tanh);
+        Nonlinearity nonlinearity = Nonlinearity::Tanh, bool fused = true);
 
     // x (B, L, input_size), h0 (num_layers, B, H) or undefined for zeros
     // -> {output (B, L, H), h_n (num_layers, B, H)}
@@ -37,6 +39,7 @@ public:
 
     int64_t input_size, hidden_size, num_layers;
     Nonlinearity nonlinearity;
+    bool fused;  // one rnn_step op per step, or the composed cell
     // Per layer k (PyTorch names weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}):
     std::vector<Tensor> weight_ih;  // (H, input_size) for k = 0, (H, H) above
     std::vector<Tensor> weight_hh;  // (H, H)
