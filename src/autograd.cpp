@@ -44,7 +44,7 @@ static Tensor record_node(const char* op, Buffer& values, Shape& shape, const In
     if (anomaly_enabled) check_finite(out.values(), std::string("forward of '") + op + "'");
     Node& n = out.node();
     n.op = op;
-    bool any = false;
+    bool any = false;  // does any input require grad?
     for (const Tensor& t : inputs) any = any || t.requires_grad();
     if (!grad_enabled || !any) return out;
     n.requires_grad = true;
@@ -126,9 +126,9 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
         throw std::invalid_argument("backward: grad_output of shape " + shape_str(grad_output.shape()) +
                                     " does not match the tensor's shape " + shape_str(root.shape));
     if (!grad_output.defined() && root.values.size() != 1)
-        throw std::logic_error("backward: called on a tensor of shape " + shape_str(root.shape) +
-                               "; without grad_output it needs a single value (reduce it first, e.g. with "
-                               "sum() or mean(), or pass grad_output)");
+        throw std::logic_error("backward: called on a tensor of shape " + shape_str(root.shape) + "; without "
+                               "grad_output it needs a single value (reduce it first, e.g. with sum() or "
+                               "mean(), or pass grad_output)");
 
     Kept kept;
     count_children(&root, kept);  // throws if part of the graph was already freed
@@ -139,8 +139,7 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
 
     // Children before parents: a node is ready once every child that uses it has run, so its
     // gradient is complete when its own backward runs.
-    std::vector<Node*> order;  // the order the nodes ran in
-    std::vector<Node*> ready{&root};
+    std::vector<Node*> order, ready{&root};  // the order the nodes ran in; those ready to run
     while (!ready.empty()) {
         Node* n = ready.back();
         ready.pop_back();

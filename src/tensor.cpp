@@ -4,33 +4,9 @@
 // handle, not the values — like a Python variable naming a torch.Tensor.
 #include "ag/tensor.h"
 
-#include <cstdio>
-#include <ostream>
 #include <stdexcept>
 
 namespace ag {
-
-std::string shape_str(const Shape& shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
-std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << shape_str(shape); }
-
-int64_t shape_numel(const Shape& shape, const char* op) {
-    // The sizes other than 0 must multiply to at most 2⁴⁰: a shape like [0, 2⁶², 2⁶²] holds no
-    // values, but index arithmetic over its other dims would overflow.
-    int64_t n = 1, nonzero = 1;
-    for (int64_t d : shape) {
-        if (d < 0)
-            throw std::invalid_argument(std::string(op) + ": negative dimension " + std::to_string(d) +
-                                        " in shape " + shape_str(shape));
-        if (d != 0 && (__builtin_mul_overflow(nonzero, d, &nonzero) || nonzero > (int64_t(1) << 40)))
-            throw std::invalid_argument(std::string(op) + ": shape " + shape_str(shape) + " is too large");
-        n *= d;
-    }
-    return n;
-}
 
 int64_t live_nodes() { return detail::live_node_count(); }
 
@@ -153,36 +129,5 @@ void Tensor::retain_grad() {
 }
 
 Tensor Tensor::detach() const { return Tensor(values(), shape()); }
-
-// ---- printing --------------------------------------------------------------------------------
-
-// Prints the block of dims [dim, rank) that starts at flat index `offset`, nested in brackets.
-static void print_block(std::ostream& os, const Node& n, size_t dim, size_t offset, int indent) {
-    const Shape& s = n.shape;
-    char buf[32];
-    if (dim == s.size()) {  // rank 0
-        std::snprintf(buf, sizeof buf, "%.4f", n.values[offset]);
-        os << buf;
-        return;
-    }
-    size_t stride = 1;
-    for (size_t d = dim + 1; d < s.size(); ++d) stride *= static_cast<size_t>(s[d]);
-    os << "[";
-    for (int64_t i = 0; i < s[dim]; ++i) {
-        if (i && dim + 1 < s.size()) os << "," << std::string(s.size() - dim - 1, '\n') << std::string(indent + 1, ' ');
-        else if (i) os << ", ";
-        print_block(os, n, dim + 1, offset + i * stride, indent + 1);
-    }
-    os << "]";
-}
-
-std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-    if (!t.defined()) return os << "tensor(undefined)";
-    os << "tensor(";
-    print_block(os, t.node(), 0, 0, 7);
-    if (!t.is_leaf()) os << ", grad_fn=" << t.op();
-    else if (t.requires_grad()) os << ", requires_grad=true";
-    return os << ")";
-}
 
 }  // namespace ag

@@ -15,13 +15,9 @@
 #include "ag/detail/buffer.h"        // Buffer: a std::vector<float> that recycles its memory
 #include "ag/detail/ref_ptr.h"       // RefPtr: a shared_ptr whose count lives in the node
 #include "ag/detail/small_vector.h"  // SmallVector: a std::vector with room for N in place
+#include "ag/shape.h"                // Shape: the sizes of the dims
 
 namespace ag {
-
-// The sizes of the dimensions, outermost first: {2, 3} is 2 rows of 3 values.
-using Shape = detail::SmallVector<int64_t, 4>;
-std::string shape_str(const Shape& shape);                          // "[2, 3]", for messages
-int64_t shape_numel(const Shape& shape, const char* op = "tensor");  // the product; checks sizes
 
 struct Node;
 
@@ -102,9 +98,6 @@ struct Node : detail::RefCounted {
     uint64_t walk_mark = 0;      // the graph walk's visit mark
     uint32_t waiting = 0;        // the walk: children whose backward has not run yet
 
-    Node() = default;
-    Node(const Node&) = delete;
-    Node& operator=(const Node&) = delete;
     ~Node();  // frees a long chain of inputs with a loop, not with recursion
 
     bool is_leaf() const { return !backward && !released; }
@@ -133,6 +126,5 @@ int64_t live_nodes();  // nodes made minus nodes freed on this thread: how a tes
 
 // Prints like PyTorch: tensor([[1.0000, 2.0000]], requires_grad=true).
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
-std::ostream& operator<<(std::ostream& os, const Shape& shape);  // [2, 3]
 
 }  // namespace ag

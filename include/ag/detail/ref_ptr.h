@@ -15,6 +15,9 @@
 namespace ag::detail {
 
 struct RefCounted {
+    RefCounted() = default;
+    RefCounted(const RefCounted&) = delete;  // an owned object is shared, never copied
+    RefCounted& operator=(const RefCounted&) = delete;
     int32_t refs = 0;  // how many RefPtrs own this object
 };
 
