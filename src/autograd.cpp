@@ -50,7 +50,7 @@ static Tensor record_node(const char* op, Buffer& values, Shape& shape, const In
     n.requires_grad = true;
     for (const Tensor& t : inputs) {
         n.inputs.push_back(t);
-        n.saved_version += t.node().version;  // backward checks that no input changed since
+        n.input_versions.push_back(t.node().version);  // backward checks that none changed since
     }
     n.backward = std::move(backward);
     return out;
@@ -76,10 +76,12 @@ static void throw_released(const Node& n) {
 // written in place since (mutable_values(): an optimizer step, an initialiser), the gradient
 // would be silently wrong, so it is refused, as PyTorch's version counter does.
 static void check_unchanged(const Node& n) {
-    uint64_t now = n.version;
-    for (const Tensor& in : n.inputs) now += in.node().version;
-    if (now != n.saved_version)
-        throw std::logic_error(std::string("backward: a tensor that '") + n.op + "' used was modified in place "
+    std::string what = n.version != 0 ? "its output" : "";
+    for (size_t i = 0; i < n.inputs.size() && what.empty(); ++i)
+        if (n.inputs[i].node().version != n.input_versions[i])
+            what = "its input " + std::to_string(i) + " (made by '" + n.inputs[i].op() + "')";
+    if (!what.empty())
+        throw std::logic_error("backward of '" + std::string(n.op) + "': " + what + " was modified in place "
                                "after the forward (through mutable_values(), for example optimizer.step() "
                                "before backward()); compute the forward again after changing it");
 }

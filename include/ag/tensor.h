@@ -92,8 +92,8 @@ struct Node : detail::RefCounted {
     detail::SmallVector<Tensor, 3> inputs;  // in the order the op was given them
     BackwardFn backward;                    // empty for leaves
     // ---- bookkeeping
-    uint64_t version = 0;        // bumped by every write through mutable_values()
-    uint64_t saved_version = 0;  // the inputs' versions added up when the op was recorded
+    uint64_t version = 0;                           // bumped by every write through mutable_values()
+    detail::SmallVector<uint64_t, 3> input_versions;  // each input's version when the op ran
     bool released = false;       // backward freed this node's graph links
     uint64_t walk_mark = 0;      // the graph walk's visit mark
     uint32_t waiting = 0;        // the walk: children whose backward has not run yet
