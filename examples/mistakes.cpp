@@ -61,9 +61,19 @@ int main(int argc, char** argv) {
         ag::mean(ag::log(x));
     });
 
-    // 9. Forgetting zero_grad: L = w·x with x = 3, so dL/dw = 3 on every pass. Without zero_grad
+    attempt("9. optimizer.step() between the forward pass and backward()", [] {
+        ag::nn::Linear dense(2, 1);
+        ag::optim::Adam optimizer(dense.parameters(), 0.01);
+        const ag::Tensor x = ag::Tensor::ones({3, 2});
+        ag::sum(dense.forward(x)).backward();  // a first pass: the weights have gradients now
+        ag::Tensor loss = ag::sum(dense.forward(x));
+        optimizer.step();  // changes the weights that this forward used, before its backward
+        loss.backward();
+    });
+
+    // 10. Forgetting zero_grad: L = w·x with x = 3, so dL/dw = 3 on every pass. Without zero_grad
     // the second and third passes add to the first.
-    std::printf("9. three backward passes without zero_grad (dL/dw = 3 each time)\n");
+    std::printf("10. three backward passes without zero_grad (dL/dw = 3 each time)\n");
     ag::Tensor w({2.0f}, {1}, /*requires_grad=*/true);
     ag::Tensor x({3.0f}, {1});
     for (int pass = 1; pass <= 3; ++pass) {

@@ -79,7 +79,8 @@ static void check_unchanged(const Node& n) {
     std::string what = n.version != 0 ? "its output" : "";
     for (size_t i = 0; i < n.inputs.size() && what.empty(); ++i)
         if (n.inputs[i].node().version != n.input_versions[i])
-            what = "its input " + std::to_string(i) + " (made by '" + n.inputs[i].op() + "')";
+            what = "its input " + std::to_string(i) + " (" + (n.inputs[i].is_leaf() ? std::string("a leaf") :
+                   "made by '" + std::string(n.inputs[i].op()) + "'") + " of shape " + shape_str(n.inputs[i].shape()) + ")";
     if (!what.empty())
         throw std::logic_error("backward of '" + std::string(n.op) + "': " + what + " was modified in place "
                                "after the forward (through mutable_values(), for example optimizer.step() "

@@ -50,6 +50,20 @@ TEST(ReadmeMessages, AnomalyModeNamesTheOpThatMadeTheNaN) {
               "anomaly: forward of 'log' produced NaN at flat index 1");
 }
 
+TEST(ReadmeMessages, OptimizerStepBeforeBackward) {
+    ag::manual_seed(0);
+    ag::nn::Linear dense(2, 1);
+    ag::optim::Adam optimizer(dense.parameters(), 0.01);
+    const ag::Tensor x = ag::Tensor::ones({3, 2});
+    ag::sum(dense.forward(x)).backward();
+    ag::Tensor loss = ag::sum(dense.forward(x));
+    optimizer.step();
+    EXPECT_EQ(message_of<std::logic_error>([&] { loss.backward(); }),
+              "backward of 'linear': its input 1 (a leaf of shape [1, 2]) was modified in place after the forward "
+              "(through mutable_values(), for example optimizer.step() before backward()); compute the forward "
+              "again after changing it");
+}
+
 TEST(ReadmeMessages, ForgettingZeroGradAccumulates) {
     // L = w·x, x = 3: dL/dw = 3 per pass; without zero_grad the passes add up: 3, 6, 9
     ag::Tensor w({2.0f}, {1}, true);

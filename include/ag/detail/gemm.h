@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -78,36 +79,26 @@ inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float
     gemm_tiled(n, k, m, A, 1, n, B, C);
 }
 
-// C (n, m) += A (n, k) · B (m, k)ᵀ   — forward of a Linear: y = x·Wᵀ.
-// A few rows: plain dot products. More rows: B is transposed once into a reused scratch buffer
-// (in 8 × 8 blocks, which keeps both reads and writes in cache), so that the tiled loop above can
-// stream its rows; the copy costs k·m against the product's n·k·m.
+// C (n, m) += A (n, k) · B (m, k)ᵀ   — forward of a Linear (y = x·Wᵀ) and of an RNN step (h·W_hhᵀ).
+// B is transposed into a scratch copy (in 8 × 8 blocks, which keeps both reads and writes in
+// cache), so that the tiled loop above can stream its rows. The copy is kept for the next call:
+// an RNN multiplies by the same W_hh at every step of a sequence, so it transposes it once per
+// sequence. The kept copy is used only when B's values and sizes equal those it was made from,
+// so a changed or different B is never served a stale transpose.
 inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* __restrict A,
                     const float* __restrict B, float* __restrict C) {
-    if (n < 4) {  // eight dot products at a time: independent sums keep the multipliers busy
-        for (int64_t i = 0; i < n; ++i) {
-            const float* a = A + i * k;
-            int64_t j = 0;
-            for (; j + 8 <= m; j += 8) {
-                float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                for (int64_t p = 0; p < k; ++p)
-                    for (int64_t jj = 0; jj < 8; ++jj) s[jj] += a[p] * B[(j + jj) * k + p];
-                for (int64_t jj = 0; jj < 8; ++jj) C[i * m + j + jj] += s[jj];
-            }
-            for (; j < m; ++j) {
-                float s = 0.0f;
-                for (int64_t p = 0; p < k; ++p) s += a[p] * B[j * k + p];
-                C[i * m + j] += s;
-            }
-        }
-        return;
+    static thread_local std::vector<float> bt, b_seen;  // Bᵀ (k, m), and the B it came from
+    static thread_local int64_t seen_k = -1;
+    const size_t size = static_cast<size_t>(k * m);
+    if (seen_k != k || b_seen.size() != size || std::memcmp(b_seen.data(), B, size * sizeof(float)) != 0) {
+        b_seen.assign(B, B + size);
+        seen_k = k;
+        bt.resize(size);
+        for (int64_t j0 = 0; j0 < m; j0 += 8)
+            for (int64_t p0 = 0; p0 < k; p0 += 8)
+                for (int64_t j = j0; j < j0 + 8 && j < m; ++j)
+                    for (int64_t p = p0; p < p0 + 8 && p < k; ++p) bt[p * m + j] = B[j * k + p];
     }
-    static thread_local std::vector<float> bt;
-    bt.resize(static_cast<size_t>(k * m));
-    for (int64_t j0 = 0; j0 < m; j0 += 8)
-        for (int64_t p0 = 0; p0 < k; p0 += 8)
-            for (int64_t j = j0; j < j0 + 8 && j < m; ++j)
-                for (int64_t p = p0; p < p0 + 8 && p < k; ++p) bt[p * m + j] = B[j * k + p];
     gemm_nn(n, k, m, A, bt.data(), C);
 }
 
