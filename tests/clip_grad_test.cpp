@@ -87,7 +87,7 @@ TEST(ClipGradNorm, OtherNormTypes) {
     EXPECT_DOUBLE_EQ(clip_grad_norm_({p}, 3.5, 1.0), 7.0);
     EXPECT_NEAR(p.grad().values()[0], 1.5f, 1e-6);
     EXPECT_NEAR(p.grad().values()[1], -2.0f, 1e-6);
-    // 3-norm: (1³ + 2³ + 2³ + 2³ + 2³ + 2³ + 2³ + 2³ + 2³)^(1/3) = (1 + 8·8)^(1/3) = 65^(1/3) = 4.0207256
+    // 3-norm: (1³ + 8 · 2³)^(1/3) = 65^(1/3) = 4.0207256
     Tensor q = param_with_grad({1, 2, 2, 2, 2, 2, 2, 2, 2});
     EXPECT_NEAR(clip_grad_norm_({q}, 100.0, 3.0), 4.0207256, 1e-6);
 }
