@@ -3,6 +3,8 @@
 // The notebook's three-layer RNN, fresh from the seed, reads the sine; the loss is the squared
 // error of the LAST step's output only. Backpropagation through time then carries that one error
 // back step by step, and ‖∂L/∂h_t‖ for every step and layer shows how little reaches the start.
+// With a large --recurrent-scale the gradient explodes instead; --clip MAX_NORM trains with every
+// gradient clipped (nn::utils::clip_grad_norm_) and prints the norms it met.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +24,7 @@ static int run(int argc, char** argv) {
     ex::CommonOptions common;
     int64_t sequence_length = 100, train_epochs = 0, layers = 3;
     double recurrent_scale = 1.0;
+    double clip = 0.0;  // --clip: the largest total gradient norm a training step may use; 0 = off
     ag::nn::Nonlinearity activation = ag::nn::Nonlinearity::Tanh;
     ex::Args args("06_gradient_flow",
                   "Gradients through time: ||dL/dh_t|| of every step and layer, for a loss at the last step");
@@ -31,6 +34,11 @@ static int run(int argc, char** argv) {
                 [&](const std::string& v) { train_epochs = ex::parse_count(v); });
     args.option("--recurrent-scale", "S", "multiply every W_hh by S after init (>1: explode)", "1",
                 [&](const std::string& v) { recurrent_scale = ex::parse_number(v); });
+    args.option("--clip", "MAX_NORM", "in training, clip all gradients to this total norm before each step",
+                "off", [&](const std::string& v) {
+                    clip = ex::parse_number(v);
+                    if (!(clip > 0.0)) throw std::invalid_argument("'" + v + "' is not a norm above 0");
+                });
     args.option("--activation", "A", "tanh | relu | identity", "tanh",
                 [&](const std::string& v) { activation = ex::parse_nonlinearity(v); });
     args.option("--layers", "K", "stacked RNN(10) layers", std::to_string(layers), [&](const std::string& v) {
@@ -39,6 +47,11 @@ static int run(int argc, char** argv) {
     });
     args.common(common);
     args.parse(argc, argv);
+    if (clip > 0.0 && train_epochs == 0) {
+        std::fprintf(stderr, "06_gradient_flow: error: --clip: clipping acts on training steps: "
+                             "add --train-epochs N (see --help)\n");
+        return 2;
+    }
     const std::string dir = common.out + "/06_gradient_flow";
     ex::make_dir(dir);
     ex::Plotter plotter(common.plot, dir, "06_gradient_flow");
@@ -55,16 +68,40 @@ static int run(int argc, char** argv) {
     // Optional: train the notebook's way first (Adam lr 0.01, MSE over the whole sequence).
     if (train_epochs > 0) {
         ag::optim::Adam optimizer(model.parameters(), /*lr=*/0.01);
+        int64_t clipped = 0, not_finite = 0, largest_epoch = 0;  // --clip: steps shortened, ...
+        double largest = 0.0;                                     // ... and the largest finite norm
         for (int64_t epoch = 1; epoch <= train_epochs; ++epoch) {
             optimizer.zero_grad();
             ag::Tensor loss = ag::nn::mse_loss(model.forward(data), data);  // ()
             loss.backward();
+            double norm = 0.0;  // ‖all gradients‖ before clipping
+            if (clip > 0.0) {
+                norm = ag::nn::utils::clip_grad_norm_(model.parameters(), clip);
+                if (!std::isfinite(norm)) {
+                    ++not_finite;  // the forward pass overflowed: no rescaling can repair that
+                } else {
+                    clipped += norm > clip ? 1 : 0;
+                    if (norm > largest) largest = norm, largest_epoch = epoch;
+                }
+            }
             optimizer.step();
             if (epoch == 1 || epoch == train_epochs || epoch % 10 == 0) {
-                std::printf("  training epoch %4lld/%lld  loss %.6g\n", (long long)epoch, (long long)train_epochs,
+                std::printf("  training epoch %4lld/%lld  loss %.6g", (long long)epoch, (long long)train_epochs,
                             double(loss.item()));
+                if (clip > 0.0)
+                    std::printf("  gradient norm %.4g%s", norm,
+                                !std::isfinite(norm) ? " (not finite)" : norm > clip ? " (clipped)" : "");
+                std::printf("\n");
                 std::fflush(stdout);
             }
+        }
+        if (clip > 0.0) {
+            std::printf("--clip %g: %lld of %lld steps clipped", clip, (long long)clipped, (long long)train_epochs);
+            if (largest_epoch > 0)
+                std::printf("; the largest gradient norm was %.4g (epoch %lld)", largest, (long long)largest_epoch);
+            if (not_finite > 0)
+                std::printf("; %lld steps had a gradient norm of inf or nan", (long long)not_finite);
+            std::printf("\n");
         }
     }
 
@@ -129,6 +166,7 @@ static int run(int argc, char** argv) {
     std::string setting = std::to_string(layers) + " x RNN(10, " + ex::nonlinearity_name(activation) + ")";
     if (recurrent_scale != 1.0) setting += ", W_hh x " + ex::num(recurrent_scale, 4);
     if (train_epochs > 0) setting += ", trained " + std::to_string(train_epochs) + " epochs";
+    if (clip > 0.0) setting += ", clip " + ex::num(clip, 4);
     ex::Panel panel("||dL/dh_t|| for a loss at the last step (t = " + std::to_string(L - 1) + "), " + setting,
                     "steps back from the loss (" + std::to_string(L - 1) + " - t)", "||dL/dh_t|| (log scale)");
     panel.log_y = true;

@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -181,6 +184,60 @@ TEST(Example06, TrainEpochsTrainsBeforeMeasuring) {
     EXPECT_NE(read_all(tmp.path + "/stdout.txt").find("loss"), std::string::npos);
 }
 
+// The loss printed on the line "training epoch   50/50  loss ..." of 06's output.
+static double printed_loss_at_epoch(const std::string& out, int epoch, int epochs) {
+    char label[64];
+    std::snprintf(label, sizeof label, "training epoch %4d/%d  loss ", epoch, epochs);
+    const size_t at = out.find(label);
+    if (at == std::string::npos) {
+        ADD_FAILURE() << "no '" << label << "' in\n" << out;
+        return std::nan("");
+    }
+    return std::strtod(out.c_str() + at + std::strlen(label), nullptr);
+}
+
+TEST(Example06, ClipTamesTheExplosionThatStallsAdam) {
+    // The README's case: identity activation, W_hh x 2, 50 epochs of Adam.
+    const std::string flags = "--activation identity --recurrent-scale 2 --train-epochs 50 --plot none";
+    TempDir tmp;
+    ASSERT_EQ(run_example("06_gradient_flow", flags + " --out " + tmp.path, tmp.path), 0);
+    const std::string plain = read_all(tmp.path + "/stdout.txt");
+    ASSERT_EQ(run_example("06_gradient_flow", flags + " --clip 1 --out " + tmp.path, tmp.path), 0);
+    const std::string clipped = read_all(tmp.path + "/stdout.txt");
+    EXPECT_GT(printed_loss_at_epoch(plain, 50, 50), 1e20);     // stuck where it started (4.9e21)
+    EXPECT_LT(printed_loss_at_epoch(clipped, 50, 50), 1e-3);   // learned
+    EXPECT_EQ(plain.find("gradient norm"), std::string::npos);  // without --clip, nothing changes
+    EXPECT_NE(clipped.find("--clip 1: 30 of 50 steps clipped; the largest gradient norm was 7.362e+23 (epoch 1)"),
+              std::string::npos) << clipped;
+
+    // Why the plain run is stuck (README): at the first step 415 of the 581 gradient values exceed
+    // 5.83e20, where Adam's (1 − β2)·g² overflows float32; their v is inf, so their step is 0.
+    const double limit = std::sqrt(double(FLT_MAX) / double(float(1.0 - 0.999)));  // √(FLT_MAX / (1 − β2))
+    EXPECT_NEAR(limit, 5.833e20, 1e17);
+    ag::manual_seed(0);
+    ex::VanishingRNNModel model(3, 10, ag::nn::Nonlinearity::Identity);
+    ex::scale_recurrent_weights(model, 2.0);
+    ag::Tensor data = ex::sine_data(100);
+    ag::nn::mse_loss(model.forward(data), data).backward();
+    std::vector<std::vector<float>> before;
+    int64_t values = 0, huge = 0;
+    for (const ag::Tensor& p : model.parameters()) {
+        before.push_back(p.values());
+        const ag::Tensor grad = p.grad();
+        for (float g : grad.values()) huge += std::fabs(g) > limit ? 1 : 0;
+        values += p.numel();
+    }
+    EXPECT_EQ(values, 581);
+    EXPECT_EQ(huge, 415);
+    ag::optim::Adam adam(model.parameters(), 0.01);
+    adam.step();
+    int64_t frozen = 0;
+    const std::vector<ag::Tensor> params = model.parameters();
+    for (size_t i = 0; i < params.size(); ++i)
+        for (size_t j = 0; j < before[i].size(); ++j) frozen += params[i].values()[j] == before[i][j] ? 1 : 0;
+    EXPECT_EQ(frozen, 415);
+}
+
 // ---- 07: a tiny run ----------------------------------------------------------------------------
 
 TEST(Example07, TinyRunWritesTheTableAndLearnsLagZero) {
@@ -220,7 +277,10 @@ TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
         {"06_gradient_flow", "--recurrent-scale x"}, {"06_gradient_flow", "--recurrent-scale inf"},
         {"06_gradient_flow", "--recurrent-scale 2x"}, {"06_gradient_flow", "--layers 0"},
         {"06_gradient_flow", "--layers 1000"},       {"06_gradient_flow", "--train-epochs -1"},
-        {"06_gradient_flow", "--bogus"},             {"07_memory_lag", "--lags 8 --length 8"},
+        {"06_gradient_flow", "--bogus"},             {"06_gradient_flow", "--clip 0"},
+        {"06_gradient_flow", "--clip -1 --train-epochs 2"}, {"06_gradient_flow", "--clip x --train-epochs 2"},
+        {"06_gradient_flow", "--clip inf --train-epochs 2"}, {"06_gradient_flow", "--clip 1"},
+        {"07_memory_lag", "--lags 8 --length 8"},
         {"07_memory_lag", "--lags -1"},              {"07_memory_lag", "--lags 1,,2"},
         {"07_memory_lag", "--hidden 0"},             {"07_memory_lag", "--hidden 100000"},
         {"07_memory_lag", "--steps x"},              {"07_memory_lag", "--batch 0"},

@@ -53,7 +53,8 @@ const std::vector<std::string> kBadNumbers = {
     "-9223372036854775809", "99999999999999999999999", "1099511627776", "0x10", "1.5.2", "--1", "+", "-",
     "1e", "e5", "abc", "", "1,5", "\x01", "\xff\xfe", "3\t4", "2 3"};
 const std::vector<std::string> kKinds = {"linear", "rnn", "embedding", "adam", "train_rnn_model",
-                                         "positional_encoding", "init", "LINEAR", "", "rnn rnn", "conv2d"};
+                                         "positional_encoding", "clip_grad_norm", "init", "LINEAR", "",
+                                         "rnn rnn", "conv2d"};
 
 // One random corruption of a case file's text; `name` says which, for the failure message.
 struct Mutator {

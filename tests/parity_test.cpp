@@ -92,7 +92,7 @@ std::string with(std::string text, const std::string& from, const std::string& t
 
 TEST(Parity, EveryCaseInTestsParityPasses) {
     std::vector<std::string> files = parity::case_files("tests/parity");
-    EXPECT_EQ(files.size(), 8u);
+    EXPECT_EQ(files.size(), 9u);
     for (const std::string& f : files) {
         parity::CaseResult r = parity::run_case_file(f);
         EXPECT_TRUE(r.passed) << parity::format_result(r);
@@ -161,6 +161,39 @@ TEST_F(ParityFiles, TrainModelNamesItsMissingWeights) {
                  "param hidden_size 2\nparam epochs 2\nparam lr 0.1\ntensor input 1 3 1\n0 1 0\n"
                  "expect loss_history 2\n0 0\n",
                  1, "needs 'tensor rnn1.weight_ih_l0' (missing)"));
+}
+
+TEST_F(ParityFiles, HandMadeClipGradNormCase) {
+    // Gradients [3] and [4] (two parameters) have total length 5; max_norm 1 scales both by
+    // 1/(5 + 1e-6): [0.6] and [0.8]. A scalar gradient (shape []) is a parameter too.
+    const std::string text =
+        "case clip_grad_norm\nparam max_norm 1\ntensor grad0 1\n3\ntensor grad1\n4\n"
+        "expect total_norm\n5\nexpect clipped:grad0 1\n0.6\nexpect clipped:grad1\n0.8\n";
+    parity::CaseResult r = parity::run_case_file(write("clip.txt", text));
+    EXPECT_TRUE(r.passed) << r.message;
+    EXPECT_LT(r.max_error, 1e-6);
+    // Under max_norm nothing changes.
+    const std::string under = "case clip_grad_norm\nparam max_norm 6\ntensor grad0 1\n3\ntensor grad1\n4\n"
+                              "expect total_norm\n5\nexpect clipped:grad0 1\n3\nexpect clipped:grad1\n4\n";
+    EXPECT_TRUE(parity::run_case_file(write("under.txt", under)).passed);
+}
+
+TEST_F(ParityFiles, ClipGradNormInputs) {
+    const std::string head = "case clip_grad_norm\nparam max_norm 1\n";
+    const std::string tail = "expect total_norm\n5\n";
+    EXPECT_TRUE(fails_at(head + tail, 1, "needs 'tensor grad0' (missing)"));
+    EXPECT_TRUE(fails_at(head + "tensor grad1 2\n3 4\n" + tail, 1, "needs 'tensor grad0' (missing)"));
+    EXPECT_TRUE(fails_at(head + "tensor grad0 1\n3\ntensor grad2 1\n4\n" + tail, 5,
+                         "tensor 'grad2' is not used by a case of kind clip_grad_norm"));
+    EXPECT_TRUE(fails_at("case clip_grad_norm\ntensor grad0 2\n3 4\n" + tail, 1, "needs 'param max_norm'"));
+    EXPECT_TRUE(fails_at("case clip_grad_norm\nparam max_norm -1\ntensor grad0 2\n3 4\n" + tail, 2,
+                         "param max_norm = -1 must be >= 0"));
+    EXPECT_TRUE(fails_at(head + "tensor grad0 2\n3 4\nexpect clipped:grad1 2\n0 0\n", 5,
+                         "'clipped:grad1' is not a result"));
+    // A gradient with no values (a zero dim) is no gradient at all: skipped, and its result is empty.
+    EXPECT_TRUE(parity::run_case_file(write("empty.txt", head + "tensor grad0 0 3\n\ntensor grad1 2\n3 4\n" +
+                                                             tail + "expect clipped:grad0 0 3\n\n"))
+                    .passed);
 }
 
 // ---- malformed files: a failure with file:line, never a crash --------------------------------

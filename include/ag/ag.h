@@ -1,5 +1,5 @@
 // ag.h — the whole engine in one include: tensors and autograd, the ops, the layers, the losses,
-// the optimizers and the seeded random numbers behind initialisation.
+// gradient clipping, the optimizers and the seeded random numbers behind initialisation.
 //
 // Teaches: where to start reading. tensor.h and autograd.h are the engine, ops.h lists every
 // differentiable op, nn/ and optim/ are built on top; README.md's "Reading guide" gives the order.
@@ -13,6 +13,7 @@
 #include "ag/nn/module.h"
 #include "ag/nn/positional_encoding.h"
 #include "ag/nn/rnn.h"
+#include "ag/nn/utils.h"
 #include "ag/ops.h"
 #include "ag/optim/optimizer.h"
 #include "ag/random.h"

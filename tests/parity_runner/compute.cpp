@@ -336,6 +336,32 @@ Results run_positional_encoding(Inputs& in) {
     return {{"pe", ag::nn::positional_encoding(max_len, d_model)}};
 }
 
+// ---- clip_grad_norm ----------------------------------------------------------------------------
+// Parameters grad0, grad1, ... (consecutive names) whose gradients are the given tensors, clipped
+// together by nn::utils::clip_grad_norm_ with the 2-norm.
+Results run_clip_grad_norm(Inputs& in) {
+    const ParamText& max_norm = in.param("max_norm");
+    if (max_norm.value < 0)
+        in.fail(max_norm.line, "param max_norm = " + max_norm.text + " must be >= 0");
+    std::vector<Tensor> params;
+    for (int64_t k = 0; in.has_tensor("grad" + std::to_string(k)); ++k) {
+        const TensorText& g = in.text("grad" + std::to_string(k));
+        Tensor given = in.tensor("grad" + std::to_string(k), g.shape, "");
+        // A parameter of zeros whose gradient is exactly `given`: d(Σ p·given)/dp = given.
+        Tensor p = Tensor::zeros(g.shape, /*requires_grad=*/true);
+        ag::sum(p * given).backward();
+        params.push_back(p);
+    }
+    if (params.empty()) in.fail(in.c().kind_line, "case clip_grad_norm needs 'tensor grad0' (missing)");
+    in.finish();  // a gap (grad0, grad2) leaves grad2 unread: reported here
+
+    const double total = ag::nn::utils::clip_grad_norm_(params, max_norm.value);
+    Results r{{"total_norm", Tensor::scalar(static_cast<float>(total))}};
+    for (size_t k = 0; k < params.size(); ++k)
+        r["clipped:grad" + std::to_string(k)] = grad_or_zeros(params[k]);
+    return r;
+}
+
 // ---- init --------------------------------------------------------------------------------------
 Results run_init(Inputs& in) {
     const uint64_t seed = in.seed("seed");
@@ -394,6 +420,7 @@ std::map<std::string, Tensor> compute(const Case& c) {
     if (c.kind == "adam") return run_adam(in);
     if (c.kind == "train_rnn_model") return run_train_rnn_model(in);
     if (c.kind == "positional_encoding") return run_positional_encoding(in);
+    if (c.kind == "clip_grad_norm") return run_clip_grad_norm(in);
     if (c.kind == "init") return run_init(in);
     in.fail(c.kind_line, "unknown case kind '" + c.kind + "'");
 }

@@ -16,7 +16,8 @@ namespace parity {
 namespace {
 
 const std::set<std::string> kKinds = {
-    "linear", "rnn", "embedding", "adam", "train_rnn_model", "positional_encoding", "init"};
+    "linear", "rnn", "embedding", "adam", "train_rnn_model", "positional_encoding",
+    "clip_grad_norm", "init"};
 
 std::vector<std::string> split(const std::string& line) {
     std::istringstream ss(line);
@@ -100,7 +101,7 @@ Case parse_case(std::istream& in, const std::string& file) {
             if (!kKinds.count(tok[1]))
                 r.fail(at, "unknown case kind '" + shown(tok[1]) +
                                "' (known: linear, rnn, embedding, adam, train_rnn_model, "
-                               "positional_encoding, init)");
+                               "positional_encoding, clip_grad_norm, init)");
             c.kind = tok[1];
             c.kind_line = at;
         } else if (key == "param") {
