@@ -75,7 +75,7 @@ $(LIB): $(LIB_OBJ)
 
 $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(EX_COMMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS)
+	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS) -pthread
 
 $(TEST_BIN): $(TEST_OBJ) $(PARITY_LIB_OBJ) $(EX_COMMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -120,7 +120,8 @@ readme-check: all
 
 # ---- valgrind: every example at a tiny size, then the parity runner -------------------------
 # One line per program in examples/: its flags for a run of a second or so (OUT = a scratch
-# folder). A new example without a line here stops `make memcheck` until it gets one.
+# folder). A new example without a line here stops `make memcheck` until it gets one. 07 runs
+# with --jobs 2 on any machine, so that valgrind also sees configurations on two threads.
 TINY_00_autograd            :=
 TINY_01_rnn_context         := --lengths 5,7 --epochs 2 --plot none --out OUT
 TINY_02_vanishing_gradient  := --length 6 --epochs 2,3 --plot none --out OUT
@@ -128,7 +129,7 @@ TINY_03_embeddings          := --plot none --out OUT
 TINY_04_positional_encoding := --plot none --out OUT
 TINY_05_encoder_input       := --plot none --out OUT
 TINY_06_gradient_flow       := --length 12 --train-epochs 2 --clip 1 --plot none --out OUT
-TINY_07_memory_lag          := --lags 0,1 --hidden 2 --steps 5 --length 6 --plot none --out OUT
+TINY_07_memory_lag          := --lags 0,1 --hidden 2 --steps 5 --length 6 --jobs 2 --plot none --out OUT
 TINY_bench                  := --length 8 --epochs 2 --repeat 1
 TINY_mistakes               :=
 EX_NAMES := $(notdir $(EX_BIN))

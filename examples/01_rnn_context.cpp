@@ -4,7 +4,6 @@
 // whose output should reproduce its input, trained for ten epochs of Adam. The notebook expects
 // longer sequences to fit worse; the final losses printed at the end say otherwise (README.md:
 // echoing the current input needs no memory, so length alone does not make the task harder).
-#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -13,6 +12,7 @@
 #include "ag/ag.h"
 #include "common/cli.h"
 #include "common/data.h"
+#include "common/jobs.h"
 #include "common/models.h"
 #include "common/plot.h"
 #include "common/sine.h"
@@ -20,20 +20,25 @@
 static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::vector<int64_t> lengths = {20, 100, 1000, 2000};
-    int64_t epochs = 10;
+    int64_t epochs = 10, jobs = 1;
     ex::Args args("01_rnn_context", "Part 1 - How is RNN limited? Context: an RNN learns to echo a sine wave");
     args.option("--lengths", "L1,L2,...", "sequence lengths to compare", "20,100,1000,2000",
                 [&](const std::string& v) { lengths = ex::parse_positive_list(v); });
     args.option("--epochs", "E", "full-batch training epochs per length", std::to_string(epochs),
                 [&](const std::string& v) { epochs = ex::parse_positive(v); });
     args.common(common);
+    args.jobs(jobs);
     args.parse(argc, argv);
     const std::string dir = common.out + "/01_rnn_context";
     ex::make_dir(dir);
     ex::Plotter plotter(common.plot, dir, "01_rnn_context");
 
-    std::vector<double> final_losses;
-    for (int64_t sequence_length : lengths) {
+    // Each length is one configuration; up to --jobs of them train at the same time, each on its
+    // own thread with its own data and model (common/jobs.h). What a length prints is kept in its
+    // `log` and printed in the order of the lengths.
+    std::vector<double> final_losses(lengths.size());
+    ex::run_configurations(static_cast<int64_t>(lengths.size()), jobs, [&](int64_t k, ex::Log& log) {
+        const int64_t sequence_length = lengths[k];
         // data[0, t, 0] = sin(t · 4π/(L−1)), t = 0 .. L−1: numpy's sin(linspace(0, 4π, L))  (1, L, 1)
         ag::Tensor data = ex::sine_data(sequence_length);
 
@@ -44,9 +49,8 @@ static int run(int argc, char** argv) {
         ag::nn::MSELoss criterion;  // mean over t of (output_t − data_t)²
 
         // Train: the whole sequence is one batch, and the input is also the target.
-        std::printf("sequence_length = %lld: training %lld epochs\n", (long long)sequence_length, (long long)epochs);
+        log.printf("sequence_length = %lld: training %lld epochs\n", (long long)sequence_length, (long long)epochs);
         ex::DataFile loss_file(dir + "/loss_L" + std::to_string(sequence_length) + ".dat", {"epoch", "loss"});
-        const auto start = std::chrono::steady_clock::now();
         double loss_value = 0.0;
         for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
             optimizer.zero_grad();
@@ -56,30 +60,28 @@ static int run(int argc, char** argv) {
             optimizer.step();
             loss_value = loss.item();
             loss_file.row({double(epoch), loss_value});
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::printf("  epoch %3lld/%lld  loss %.8g  (%.2f s)\n", (long long)epoch, (long long)epochs, loss_value, seconds);
-            std::fflush(stdout);
+            log.printf("  epoch %3lld/%lld  loss %.8g\n", (long long)epoch, (long long)epochs, loss_value);
         }
         loss_file.close();
-        final_losses.push_back(loss_value);
+        final_losses[k] = loss_value;
 
         // The RNN's outputs after training, without recording a graph.
-        ag::Tensor predictions;
-        {
-            ag::NoGradGuard no_grad;
-            predictions = rnn_model.forward(data);  // (1, L, 1)
-        }
-        const std::string name = "predictions_L" + std::to_string(sequence_length);
-        ex::DataFile table(dir + "/" + name + ".dat", {"t", "original", "rnn_output"});
+        ag::NoGradGuard no_grad;
+        ag::Tensor predictions = rnn_model.forward(data);  // (1, L, 1)
+        ex::DataFile table(dir + "/predictions_L" + std::to_string(sequence_length) + ".dat", {"t", "original", "rnn_output"});
         for (int64_t t = 0; t < sequence_length; ++t) {
             table.row({double(t), data.values()[t], predictions.values()[t]});
         }
         table.close();
+    });
 
-        // Original sequence vs RNN output, as in the notebook.
+    // Original sequence vs RNN output, as in the notebook: drawn once every length is done.
+    for (size_t k = 0; k < lengths.size(); ++k) {
+        const int64_t sequence_length = lengths[k];
+        const std::string name = "predictions_L" + std::to_string(sequence_length);
         ex::Figure figure(name, "RNN and Context Retention");
         ex::Panel panel("RNN and Context Retention (sequence_length = " + std::to_string(sequence_length) +
-                            ", final loss " + ex::num(loss_value, 4) + ")",
+                            ", final loss " + ex::num(final_losses[k], 4) + ")",
                         "time step t", "value");
         const bool dots = sequence_length <= 200;  // markers only where they can be told apart
         panel.series.push_back({name + ".dat", "1:2", "Original Sequence", dots ? "linespoints pt 7 ps 0.8" : "lines lw 2"});

@@ -4,7 +4,6 @@
 // 50 epochs. Besides the loss of every epoch (the notebook's `history`), each RNN layer's
 // gradient norm is recorded, so the picture shows what the gradients do, not only the loss.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -14,6 +13,7 @@
 #include "ag/ag.h"
 #include "common/cli.h"
 #include "common/data.h"
+#include "common/jobs.h"
 #include "common/models.h"
 #include "common/plot.h"
 #include "common/sine.h"
@@ -22,6 +22,7 @@ static int run(int argc, char** argv) {
     ex::CommonOptions common;
     int64_t sequence_length = 20;
     std::vector<int64_t> epoch_counts = {10, 20, 50};
+    int64_t jobs = 1;
     ex::Args args("02_vanishing_gradient",
                   "Part 1 - How is RNN limited? Vanishing gradient: three stacked RNNs trained for longer");
     args.option("--length", "L", "sequence length", std::to_string(sequence_length),
@@ -29,20 +30,27 @@ static int run(int argc, char** argv) {
     args.option("--epochs", "E1,E2,...", "epoch counts to compare, each from a fresh model", "10,20,50",
                 [&](const std::string& v) { epoch_counts = ex::parse_positive_list(v); });
     args.common(common);
+    args.jobs(jobs);
     args.parse(argc, argv);
     const std::string dir = common.out + "/02_vanishing_gradient";
     ex::make_dir(dir);
     ex::Plotter plotter(common.plot, dir, "02_vanishing_gradient");
 
-    // data[0, t, 0] = sin(t · 4π/(L−1)): numpy's sin(linspace(0, 4π, L))            (1, L, 1)
-    ag::Tensor data = ex::sine_data(sequence_length);
     const std::string L = std::to_string(sequence_length);
-    std::vector<double> final_losses;
+    const int depth = 3;  // rnn1, rnn2, rnn3
 
-    for (int64_t num_epochs : epoch_counts) {
+    // Each epoch count is one configuration; up to --jobs of them train at the same time, each on
+    // its own thread with its own data and model (common/jobs.h). What a run prints is kept in its
+    // `log` and printed in the order of the epoch counts.
+    std::vector<double> final_losses(epoch_counts.size());
+    ex::run_configurations(static_cast<int64_t>(epoch_counts.size()), jobs, [&](int64_t i, ex::Log& log) {
+        const int64_t num_epochs = epoch_counts[i];
+        // data[0, t, 0] = sin(t · 4π/(L−1)): numpy's sin(linspace(0, 4π, L))        (1, L, 1)
+        ag::Tensor data = ex::sine_data(sequence_length);
+
         // A fresh model for every epoch count, from the same seed.
         ag::manual_seed(common.seed);
-        ex::VanishingRNNModel vanishing_rnn_model(/*depth=*/3);  // rnn1, rnn2, rnn3, then dense
+        ex::VanishingRNNModel vanishing_rnn_model(depth);  // rnn1, rnn2, rnn3, then dense
         ag::optim::Adam optimizer(vanishing_rnn_model.parameters(), /*lr=*/0.01);
         ag::nn::MSELoss criterion;
 
@@ -50,43 +58,44 @@ static int run(int argc, char** argv) {
         // layer K's parameters θ = sqrt(Σ g²), read after backward and before the Adam step.
         std::map<std::string, std::vector<double>> history;
         std::vector<std::string> columns = {"epoch", "loss"};
-        for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) columns.push_back("grad_norm_rnn" + std::to_string(k));
+        for (int k = 1; k <= depth; ++k) columns.push_back("grad_norm_rnn" + std::to_string(k));
 
-        std::printf("sequence_length = %s, num_epochs = %lld (gradient norms per RNN layer)\n  epoch  loss          ",
-                    L.c_str(), (long long)num_epochs);
-        for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) std::printf("|g| rnn%-4d", k);
-        std::printf("\n");
-        const auto start = std::chrono::steady_clock::now();
+        log.printf("sequence_length = %s, num_epochs = %lld (gradient norms per RNN layer)\n  epoch  loss          ",
+                   L.c_str(), (long long)num_epochs);
+        for (int k = 1; k <= depth; ++k) log.printf("|g| rnn%-4d", k);
+        log.printf("\n");
         for (int64_t epoch = 1; epoch <= num_epochs; ++epoch) {
             optimizer.zero_grad();
             ag::Tensor outputs = vanishing_rnn_model.forward(data);  // (1, L, 1)
             ag::Tensor loss = criterion(outputs, data);               // ()
             loss.backward();
-            std::printf("  %5lld  %-14.8g", (long long)epoch, double(loss.item()));
-            for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) {
+            log.printf("  %5lld  %-14.8g", (long long)epoch, double(loss.item()));
+            for (int k = 1; k <= depth; ++k) {
                 const double norm = ex::grad_norm(*vanishing_rnn_model.rnns[k - 1]);
                 history["grad_norm_rnn" + std::to_string(k)].push_back(norm);
-                std::printf("%-11.4g ", norm);
+                if (k < depth) log.printf("%-11.4g ", norm);  // in columns
+                else log.printf("%.4g", norm);                // the last: no trailing spaces
             }
             optimizer.step();
             history["loss"].push_back(loss.item());
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::printf(" (%.2f s)\n", seconds);
-            std::fflush(stdout);
+            log.printf("\n");
         }
-        final_losses.push_back(history["loss"].back());
+        final_losses[i] = history["loss"].back();
 
         // loss_L<L>_E<E>.dat: epoch loss grad_norm_rnn1 grad_norm_rnn2 grad_norm_rnn3
-        const std::string name = "loss_L" + L + "_E" + std::to_string(num_epochs);
-        ex::DataFile table(dir + "/" + name + ".dat", columns);
+        ex::DataFile table(dir + "/loss_L" + L + "_E" + std::to_string(num_epochs) + ".dat", columns);
         for (int64_t e = 0; e < num_epochs; ++e) {
             std::vector<double> row = {double(e + 1)};
             for (size_t c = 1; c < columns.size(); ++c) row.push_back(history[columns[c]][e]);
             table.row(row);
         }
         table.close();
+    });
 
-        // The notebook's picture (loss vs epoch), with the layers' gradient norms beneath it.
+    // The notebook's picture (loss vs epoch), with the layers' gradient norms beneath it, for
+    // every epoch count: drawn once every run is done.
+    for (int64_t num_epochs : epoch_counts) {
+        const std::string name = "loss_L" + L + "_E" + std::to_string(num_epochs);
         ex::Figure figure(name, "Vanishing Gradient in Deeper RNNs (sequence_length = " + L + ", " +
                                     std::to_string(num_epochs) + " epochs)");
         figure.height = 820;
@@ -94,7 +103,7 @@ static int run(int argc, char** argv) {
         losses.series.push_back({name + ".dat", "1:2", "Training Loss", "linespoints pt 7 ps 0.7"});
         ex::Panel grads("Gradient norm of each RNN layer (before each Adam step)", "Epochs", "||dL/dparameters|| (log scale)");
         grads.log_y = true;
-        for (int k = 1; k <= vanishing_rnn_model.depth(); ++k) {
+        for (int k = 1; k <= depth; ++k) {
             grads.series.push_back({name + ".dat", "1:" + std::to_string(k + 2), "rnn" + std::to_string(k)});
         }
         figure.panels = {losses, grads};
@@ -111,7 +120,7 @@ static int run(int argc, char** argv) {
                         " epochs, and the loss (sequence_length = " + L + ")",
                     "Epochs", "log scale");
     panel.log_y = true;
-    for (int k = 1; k <= 3; ++k) {
+    for (int k = 1; k <= depth; ++k) {
         panel.series.push_back({longest_file, "1:" + std::to_string(k + 2),
                                 "||dL/dparameters|| of rnn" + std::to_string(k), "linespoints pt 7 ps 0.6"});
     }

@@ -4,7 +4,6 @@
 // must output the input it saw k steps EARLIER, on random sequences it has never seen: for small
 // k it learns to carry the value along; as k grows, the error climbs to that of guessing zero.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -14,6 +13,7 @@
 #include "ag/ag.h"
 #include "common/cli.h"
 #include "common/data.h"
+#include "common/jobs.h"
 #include "common/models.h"
 #include "common/plot.h"
 
@@ -28,16 +28,12 @@ ag::Tensor lag_loss(const ag::Tensor& output, const ag::Tensor& x, int64_t lag) 
     return ag::nn::mse_loss(predicted, recalled);
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 }  // namespace
 
 static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::vector<int64_t> lags = {0, 1, 2, 4, 8, 16, 32}, hidden_sizes = {4, 16, 64};
-    int64_t steps = 500, sequence_length = 48, batch = 32, eval_batch = 256;
+    int64_t steps = 500, sequence_length = 48, batch = 32, eval_batch = 256, jobs = 1;
     ex::Args args("07_memory_lag", "Context retention: an RNN trained to output the input it saw k steps earlier");
     args.option("--lags", "K1,K2,...", "how many steps back to recall (0 = the current input)", "0,1,2,4,8,16,32",
                 [&](const std::string& v) { lags = ex::parse_count_list(v); });
@@ -50,6 +46,7 @@ static int run(int argc, char** argv) {
     args.option("--batch", "B", "sequences per training step", std::to_string(batch),
                 [&](const std::string& v) { batch = ex::parse_positive(v); });
     args.common(common);
+    args.jobs(jobs);
     args.parse(argc, argv);
     for (int64_t lag : lags) {  // a check across two flags: the same one line and status 2
         if (lag >= sequence_length) {
@@ -71,50 +68,44 @@ static int run(int argc, char** argv) {
     std::printf("recall the input k steps back: random N(0, 1) sequences of %lld steps, %lld training steps of "
                 "batch %lld, evaluated on %lld held-out sequences\n",
                 (long long)sequence_length, (long long)steps, (long long)batch, (long long)eval_batch);
-    ex::DataFile table(dir + "/error_vs_lag.dat", {"lag", "hidden", "mse", "baseline"});
-    std::vector<std::vector<double>> mse(hidden_sizes.size());  // [hidden][lag], for the summary
-    std::vector<double> baselines;                              // [lag]
-    const auto start = std::chrono::steady_clock::now();
-    for (size_t h = 0; h < hidden_sizes.size(); ++h) {
-        const int64_t H = hidden_sizes[h];
-        for (int64_t lag : lags) {
-            // Every configuration sees the same data: the held-out set first, then the training
-            // batches, all from one generator seeded with --seed; the weights from manual_seed.
-            ag::Generator gen(common.seed);
-            ag::Tensor held_out = ag::randn({eval_batch, sequence_length, 1}, gen);  // (E, L, 1)
-            ag::manual_seed(common.seed);
-            ex::RNNModel model(H);  // RNN(1, H), then Linear(H, 1)
-            ag::optim::Adam optimizer(model.parameters(), /*lr=*/0.01);
+    // One configuration per (hidden size, lag), in the table's order; up to --jobs of them train
+    // at the same time, each on its own thread with its own data and model (common/jobs.h).
+    struct Result {
+        double error = 0.0, baseline = 0.0;
+    };
+    const int64_t count = static_cast<int64_t>(hidden_sizes.size() * lags.size());
+    std::vector<Result> results(count);  // [h · lags + j]
+    ex::run_configurations(count, jobs, [&](int64_t i, ex::Log& log) {
+        const int64_t H = hidden_sizes[i / lags.size()], lag = lags[i % lags.size()];
+        // Every configuration sees the same data: the held-out set first, then the training
+        // batches, all from one generator seeded with --seed; the weights from manual_seed.
+        ag::Generator gen(common.seed);
+        ag::Tensor held_out = ag::randn({eval_batch, sequence_length, 1}, gen);  // (E, L, 1)
+        ag::manual_seed(common.seed);
+        ex::RNNModel model(H);  // RNN(1, H), then Linear(H, 1)
+        ag::optim::Adam optimizer(model.parameters(), /*lr=*/0.01);
 
-            auto last_report = std::chrono::steady_clock::now();
-            for (int64_t step = 1; step <= steps; ++step) {
-                ag::Tensor x = ag::randn({batch, sequence_length, 1}, gen);  // (B, L, 1), fresh each step
-                optimizer.zero_grad();
-                ag::Tensor loss = lag_loss(model.forward(x), x, lag);  // ()
-                loss.backward();
-                optimizer.step();
-                if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_report).count() > 1.0) {
-                    std::printf("  hidden %3lld  lag %3lld  step %5lld/%lld  batch loss %.4f  (%.1f s)\n", (long long)H,
-                                (long long)lag, (long long)step, (long long)steps, double(loss.item()), seconds_since(start));
-                    std::fflush(stdout);
-                    last_report = std::chrono::steady_clock::now();
-                }
-            }
-
-            // Held-out error, and the error of always answering 0 (the mean of the recalled x²).
-            double error = 0.0, baseline = 0.0;
-            {
-                ag::NoGradGuard no_grad;
-                error = lag_loss(model.forward(held_out), held_out, lag).item();
-                baseline = lag_loss(ag::Tensor::zeros(held_out.shape()), held_out, lag).item();
-            }
-            table.row({double(lag), double(H), error, baseline});
-            mse[h].push_back(error);
-            if (h == 0) baselines.push_back(baseline);
-            std::printf("  hidden %3lld  lag %3lld  held-out mse %.4f  (baseline %.4f)  (%.1f s)\n", (long long)H,
-                        (long long)lag, error, baseline, seconds_since(start));
-            std::fflush(stdout);
+        for (int64_t step = 1; step <= steps; ++step) {
+            ag::Tensor x = ag::randn({batch, sequence_length, 1}, gen);  // (B, L, 1), fresh each step
+            optimizer.zero_grad();
+            ag::Tensor loss = lag_loss(model.forward(x), x, lag);  // ()
+            loss.backward();
+            optimizer.step();
         }
+
+        // Held-out error, and the error of always answering 0 (the mean of the recalled x²).
+        ag::NoGradGuard no_grad;
+        Result& r = results[i];
+        r.error = lag_loss(model.forward(held_out), held_out, lag).item();
+        r.baseline = lag_loss(ag::Tensor::zeros(held_out.shape()), held_out, lag).item();
+        log.printf("  hidden %3lld  lag %3lld  held-out mse %.4f  (baseline %.4f)\n", (long long)H, (long long)lag,
+                   r.error, r.baseline);
+    });
+
+    ex::DataFile table(dir + "/error_vs_lag.dat", {"lag", "hidden", "mse", "baseline"});
+    for (int64_t i = 0; i < count; ++i) {
+        table.row({double(lags[i % lags.size()]), double(hidden_sizes[i / lags.size()]), results[i].error,
+                   results[i].baseline});
     }
     table.close();
 
@@ -124,8 +115,8 @@ static int run(int argc, char** argv) {
     std::printf("  %9s\n", "baseline");
     for (size_t j = 0; j < lags.size(); ++j) {
         std::printf("  %5lld", (long long)lags[j]);
-        for (size_t h = 0; h < hidden_sizes.size(); ++h) std::printf("  %9.4f", mse[h][j]);
-        std::printf("  %9.4f\n", baselines[j]);
+        for (size_t h = 0; h < hidden_sizes.size(); ++h) std::printf("  %9.4f", results[h * lags.size() + j].error);
+        std::printf("  %9.4f\n", results[j].baseline);  // the same for every hidden size
     }
     std::printf("(an mse near the baseline means the RNN has forgotten: it answers about 0)\n");
 
@@ -149,7 +140,6 @@ static int run(int argc, char** argv) {
     figure.panels.push_back(panel);
     plotter.draw(figure);
 
-    std::printf("total %.1f s\n", seconds_since(start));
     plotter.print_summary();
     return 0;
 }

@@ -53,7 +53,9 @@ double Generator::normal_double() {
 }
 
 Generator& default_generator() {
-    static Generator gen;  // PyTorch's default seed until manual_seed is called
+    // One per thread: a manual_seed on one thread does not move another thread's draws, so
+    // configurations trained side by side draw what they would draw one after the other.
+    static thread_local Generator gen;  // PyTorch's default seed until manual_seed is called
     return gen;
 }
 

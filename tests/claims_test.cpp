@@ -284,7 +284,10 @@ TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
         {"07_memory_lag", "--lags -1"},              {"07_memory_lag", "--lags 1,,2"},
         {"07_memory_lag", "--hidden 0"},             {"07_memory_lag", "--hidden 100000"},
         {"07_memory_lag", "--steps x"},              {"07_memory_lag", "--batch 0"},
-        {"07_memory_lag", "--length 2.5"},           {"07_memory_lag", "--seed -3"}};
+        {"07_memory_lag", "--length 2.5"},           {"07_memory_lag", "--seed -3"},
+        {"07_memory_lag", "--jobs 0"},               {"07_memory_lag", "--jobs x"},
+        {"07_memory_lag", "--jobs 1.5"},             {"07_memory_lag", "--jobs"},
+        {"06_gradient_flow", "--jobs 2"}};
     TempDir tmp;
     for (const auto& [name, flags] : cases) {
         const std::string out = tmp.path + "/out";

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../examples/common/models.h"
@@ -274,7 +275,9 @@ TEST(ExampleFlags, MistakesExitWithStatus2AndWriteNothing) {
         {"02_vanishing_gradient", "--epochs 10,abc"}, {"03_embeddings", "--sentence ''"},
         {"03_embeddings", "--sentence '   '"},   {"03_embeddings", "--dim -8"},
         {"04_positional_encoding", "--d-model 0"}, {"04_positional_encoding", "--positions abc"},
-        {"05_encoder_input", "--sentence ''"},   {"05_encoder_input", "--length 5"}};
+        {"05_encoder_input", "--sentence ''"},   {"05_encoder_input", "--length 5"},
+        {"01_rnn_context", "--jobs 0"},          {"02_vanishing_gradient", "--jobs -2"},
+        {"02_vanishing_gradient", "--jobs two"}, {"03_embeddings", "--jobs 2"}};
     TempDir tmp;
     for (const auto& [name, flags] : cases) {
         const std::string out = tmp.path + "/out";
@@ -297,6 +300,24 @@ TEST(ExampleFlags, HelpPrintsUsageAndExits0) {
         EXPECT_NE(out.find("--plot MODE"), std::string::npos) << out;
         EXPECT_FALSE(fs::exists("out-should-not-exist"));
     }
+}
+
+TEST(ExampleFlags, JobsIsListedWithTheNumberOfCoresAsItsDefault) {
+    TempDir tmp;
+    const std::string cores = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+    for (const char* name : {"01_rnn_context", "02_vanishing_gradient", "07_memory_lag"}) {
+        EXPECT_EQ(run_example(name, "--help", tmp.path), 0) << name;
+        const std::string out = read_all(tmp.path + "/stdout.txt");
+        EXPECT_NE(out.find("  --jobs N "), std::string::npos) << out;
+        EXPECT_NE(out.find("(default: " + cores + ", the number of cores)"), std::string::npos) << out;
+    }
+    for (const char* name : {"03_embeddings", "04_positional_encoding", "05_encoder_input", "06_gradient_flow"}) {
+        EXPECT_EQ(run_example(name, "--help", tmp.path), 0) << name;  // one model each: nothing to share out
+        EXPECT_EQ(read_all(tmp.path + "/stdout.txt").find("--jobs"), std::string::npos) << name;
+    }
+    // The message names the flag and the value.
+    EXPECT_EQ(run_example("07_memory_lag", "--jobs 0 --out " + tmp.path + "/out", tmp.path), 2);
+    EXPECT_EQ(read_all(tmp.path + "/stderr.txt"), "07_memory_lag: error: --jobs: '0' must be at least 1 (see --help)\n");
 }
 
 TEST(ExampleFlags, EqualsFormIsAccepted) {

@@ -3,6 +3,7 @@
 // Teaches: a parser that guesses nothing. Each value goes through a parser that either returns
 // it or throws the reason; parse() turns that reason into "PROGRAM: error: ... (see --help)", exit 2.
 #include "cli.h"
+#include "jobs.h"
 
 #include <cctype>
 #include <cmath>
@@ -32,6 +33,12 @@ void Args::common(CommonOptions& options) {
            });
     option("--plot", "MODE", "auto | window | png | svg | dumb | none", plot_mode_name(options.plot),
            [&options](const std::string& v) { options.plot = parse_plot_mode(v); });
+}
+
+void Args::jobs(int64_t& jobs) {
+    jobs = default_jobs();
+    option("--jobs", "N", "configurations trained at once, one thread each (same output for any N)",
+           std::to_string(jobs) + ", the number of cores", [&jobs](const std::string& v) { jobs = parse_positive(v); });
 }
 
 std::string Args::usage() const {

@@ -31,6 +31,9 @@ public:
                 const std::string& fallback, std::function<void(const std::string&)> set);
     // Declares --seed, --out and --plot.
     void common(CommonOptions& options);
+    // Declares --jobs N for an example that trains independent configurations: how many of them
+    // train at the same time, one thread each (jobs.h). Its default is the number of cores.
+    void jobs(int64_t& jobs);
 
     // Reads argv (`--name value` or `--name=value`). --help prints usage and exits 0; a mistake
     // prints "PROGRAM: error: ... (see --help)" on stderr and exits 2.

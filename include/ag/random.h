@@ -32,9 +32,12 @@ private:
     double cached_normal_ = 0.0;
 };
 
-// The generator used by default initialisation (PyTorch's default CPU generator).
+// The generator used by default initialisation (PyTorch's default CPU generator). Each thread
+// has its own: manual_seed(s) reseeds the calling thread's generator only, and a new thread
+// starts from PyTorch's default seed. Two threads that each call manual_seed(s) and build the
+// same model get the same weights, as they would one after the other on one thread.
 Generator& default_generator();
-void manual_seed(uint64_t seed);  // reseeds default_generator(), like torch.manual_seed
+void manual_seed(uint64_t seed);  // reseeds this thread's default_generator(), like torch.manual_seed
 
 // Fill `t` in place, drawing from `gen`, exactly as PyTorch's tensor.uniform_ / tensor.normal_
 // (for 16 values or more, normal_ reproduces the vectorised path PyTorch takes on an AVX2 CPU).
