@@ -76,15 +76,16 @@ static void throw_released(const Node& n) {
 // written in place since (mutable_values(): an optimizer step, an initialiser), the gradient
 // would be silently wrong, so it is refused, as PyTorch's version counter does.
 static void check_unchanged(const Node& n) {
-    std::string what = n.version != 0 ? "its output" : "";
-    for (size_t i = 0; i < n.inputs.size() && what.empty(); ++i)
-        if (n.inputs[i].node().version != n.input_versions[i])
-            what = "its input " + std::to_string(i) + " (" + (n.inputs[i].is_leaf() ? std::string("a leaf") :
-                   "made by '" + std::string(n.inputs[i].op()) + "'") + " of shape " + shape_str(n.inputs[i].shape()) + ")";
-    if (!what.empty())
-        throw std::logic_error("backward of '" + std::string(n.op) + "': " + what + " was modified in place "
-                               "after the forward (through mutable_values(), for example optimizer.step() "
-                               "before backward()); compute the forward again after changing it");
+    size_t i = 0;  // the first input that changed, if any
+    while (i < n.inputs.size() && n.inputs[i].node().version == n.input_versions[i]) ++i;
+    if (n.version == 0 && i == n.inputs.size()) return;
+    const Tensor* in = n.version == 0 ? &n.inputs[i] : nullptr;
+    const std::string what = !in ? "its output" : "its input " + std::to_string(i) + " (" +
+        (in->is_leaf() ? std::string("a leaf") : "made by '" + std::string(in->op()) + "'") + " of shape " +
+        shape_str(in->shape()) + ")";
+    throw std::logic_error("backward of '" + std::string(n.op) + "': " + what + " was modified in place after "
+                           "the forward (through mutable_values(), for example optimizer.step() before "
+                           "backward()); compute the forward again after changing it");
 }
 
 // Every walk gets a fresh mark, so "visited" is one integer compare, with no set to clear. The

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ag/detail/bookkeeping.h"   // the count of owners, the walk's marks, the versions
 #include "ag/detail/buffer.h"        // Buffer: a std::vector<float> that recycles its memory
 #include "ag/detail/ref_ptr.h"       // RefPtr: a shared_ptr whose count lives in the node
 #include "ag/detail/small_vector.h"  // SmallVector: a std::vector with room for N in place
@@ -78,8 +79,9 @@ private:
 using BackwardFn = std::function<void(Node& out)>;
 
 // One value in the graph, owned by the Tensors that point to it and by the nodes computed from it
-// (its children). A node owns its inputs, never its children.
-struct Node : detail::RefCounted {
+// (its children). A node owns its inputs, never its children. The engine's bookkeeping (the count
+// of owners, the graph walk's marks, version numbers) is in the base class, out of the way.
+struct alignas(64) Node : detail::Bookkeeping {
     // ---- its value
     Buffer values;  // (numel) row-major
     Shape shape;
@@ -91,12 +93,6 @@ struct Node : detail::RefCounted {
     const char* op = "leaf";
     detail::SmallVector<Tensor, 3> inputs;  // in the order the op was given them
     BackwardFn backward;                    // empty for leaves
-    // ---- bookkeeping
-    uint64_t version = 0;                           // bumped by every write through mutable_values()
-    detail::SmallVector<uint64_t, 3> input_versions;  // each input's version when the op ran
-    bool released = false;       // backward freed this node's graph links
-    uint64_t walk_mark = 0;      // the graph walk's visit mark
-    uint32_t waiting = 0;        // the walk: children whose backward has not run yet
 
     ~Node();  // frees a long chain of inputs with a loop, not with recursion
 
@@ -109,8 +105,8 @@ struct Node : detail::RefCounted {
         return in.grad.data();
     }
     // Memory from this thread's free lists (recycling.h) instead of the system's.
-    static void* operator new(size_t bytes) { return detail::take_node_memory(bytes); }
-    static void operator delete(void* p) { detail::give_node_memory(p); }
+    static void* operator new(size_t bytes, std::align_val_t) { return detail::take_node_memory(bytes); }
+    static void operator delete(void* p, std::align_val_t) { detail::give_node_memory(p); }
 };
 
 inline Node& Tensor::node() const {

@@ -13,7 +13,7 @@ FreeLists::~FreeLists() {
         for (float* p : list) ::operator delete(p);
     for (auto& [n, list] : large)
         for (float* p : list) ::operator delete(p);
-    while (nodes) ::operator delete(std::exchange(nodes, nodes->next));
+    while (nodes) ::operator delete(std::exchange(nodes, nodes->next), kNodeAlignment);
 }
 
 namespace {

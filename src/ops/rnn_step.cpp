@@ -34,9 +34,10 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
                                     std::to_string(H) + ", " + std::to_string(H) + "]; got " +
                                     shape_str(h_prev.shape()) + " and " + shape_str(w_hh.shape()));
     // z = xw[:, t, :] + h_prev·W_hhᵀ ; h = act(z)
-    Buffer h(static_cast<size_t>(B * H));
+    Buffer h;  // starts as xw[:, t, :]
+    h.reserve(static_cast<size_t>(B * H));
     const float* x = xw.values().data();
-    for (int64_t i = 0; i < B; ++i) std::copy_n(x + (i * L + t) * H, H, h.data() + i * H);
+    for (int64_t i = 0; i < B; ++i) h.insert(h.end(), x + (i * L + t) * H, x + (i * L + t + 1) * H);
     detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
     if (act == Nonlinearity::Tanh) detail::tanh_array(h.data(), h.data(), B * H);  // vmath.h
     else if (act == Nonlinearity::ReLU)

@@ -86,13 +86,11 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 // ---- narrow and select ----------------------------------------------------------------------
 
 // Walks the slice [start, start+len) of the middle dim of a [outer, n, inner] buffer ("full")
-// alongside a compact [outer, len, inner] buffer ("part"), calling f(full_index, part_index).
+// alongside a compact [outer, len, inner] buffer ("part"): for each outer index the slice is one
+// contiguous run of len·inner values, and f(full, part, count) gets where it starts in each.
 template <class F>
 static void for_slice(int64_t outer, int64_t n, int64_t inner, int64_t start, int64_t len, F f) {
-    for (int64_t o = 0; o < outer; ++o) {
-        const int64_t full = (o * n + start) * inner, part = o * len * inner;
-        for (int64_t i = 0; i < len * inner; ++i) f(full + i, part + i);
-    }
+    for (int64_t o = 0; o < outer; ++o) f((o * n + start) * inner, o * len * inner, len * inner);
 }
 
 
@@ -119,7 +117,7 @@ static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start,
     int64_t outer = detail::prod(s, 0, d), inner = detail::prod(s, d + 1, s.size());
     Buffer out(static_cast<size_t>(outer * len * inner));
     const float* v = x.values().data();
-    for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { out[p] = v[f]; });
+    for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p, int64_t count) { std::copy_n(v + f, count, out.data() + p); });
     Shape shape = s;
     if (drop_dim) shape.erase(shape.begin() + d);
     else shape[d] = len;
@@ -128,7 +126,9 @@ static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start,
         float* gx = o.input_grad(0);
         if (!gx) return;
         const float* g = o.grad.data();
-        for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p) { gx[f] += g[p]; });
+        for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p, int64_t count) {
+            for (int64_t i = 0; i < count; ++i) gx[f + i] += g[p + i];
+        });
     });
 }
 
@@ -178,7 +178,9 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
     int64_t offset = 0;
     for (size_t p = 0; p < xs.size(); ++p) {  // piece p is a slice of the output: copy it in
         const float* v = xs[p].values().data();
-        for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { out[f] = v[q]; });
+        for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q, int64_t count) {
+            std::copy_n(v + q, count, out.data() + f);
+        });
         offset += lens[p];
     }
     auto back = [lens = std::move(lens), outer, total, inner](Node& o) {
@@ -187,7 +189,9 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         const float* g = o.grad.data();
         for (size_t p = 0; p < lens.size(); ++p) {
             if (float* gx = o.input_grad(p))
-                for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q) { gx[q] += g[f]; });
+                for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q, int64_t count) {
+                    for (int64_t i = 0; i < count; ++i) gx[q + i] += g[f + i];
+                });
             offset += lens[p];
         }
     };

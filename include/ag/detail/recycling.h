@@ -21,6 +21,7 @@ constexpr size_t kSmallFloats = 1024;    // a free list for each buffer size up 
 constexpr size_t kMaxKeptFloats = 8u << 20;  // floats kept at most (32 MB) in small buffers,
                                              //   and as many again in large ones
 constexpr size_t kMaxKeptNodes = 1u << 20;   // graph nodes' memory kept at most
+constexpr std::align_val_t kNodeAlignment{64};  // a node starts on a cache line
 
 // One thread's free lists.
 struct FreeLists {
@@ -105,12 +106,12 @@ inline void* take_node_memory(size_t bytes) {
         --l->node_count;
         return f;
     }
-    return ::operator new(bytes);
+    return ::operator new(bytes, kNodeAlignment);
 }
 inline void give_node_memory(void* p) {
     --live_node_count();
     FreeLists* l = this_thread_lists();
-    if (!l || l->node_count >= kMaxKeptNodes) return ::operator delete(p);
+    if (!l || l->node_count >= kMaxKeptNodes) return ::operator delete(p, kNodeAlignment);
     auto* f = static_cast<FreeLists::FreeNode*>(p);
     f->next = l->nodes;
     l->nodes = f;

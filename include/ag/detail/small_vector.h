@@ -127,7 +127,7 @@ private:
         }
         free_heap();
         data_ = bigger;
-        capacity_ = n;
+        capacity_ = static_cast<uint32_t>(n);
     }
     void free_heap() {
         if (on_heap()) ::operator delete(data_, std::align_val_t{alignof(T)});
@@ -150,8 +150,8 @@ private:
     }
 
     T* data_ = in_place();
-    size_t size_ = 0;
-    size_t capacity_ = N;
+    uint32_t size_ = 0;  // (32 bits: a shape or an input list is never near 4 billion long)
+    uint32_t capacity_ = N;
     alignas(T) unsigned char storage_[N * sizeof(T)];
 };
 
