@@ -1,7 +1,7 @@
 # Makefile — builds the engine library, the examples and the tests.
 #
 #   make            build everything (build/libag.a, build/examples/*, build/tests/*)
-#   make run        the notebook tour
+#   make run        build the library and the tour (examples/0*), then run the tour
 #   make test       build and run the test suite (GoogleTest, then the PyTorch parity cases)
 #   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
 #   make bench      time the engine against a hand-written training loop
@@ -46,10 +46,13 @@ LIB_SRC      := $(shell find src -name '*.cpp' | sort)
 LIB_OBJ      := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
 LIB          := $(BUILD)/libag.a
 
+# examples/common is compiled once into its own library; each example links only what it uses.
 EX_COMMON_SRC := $(sort $(wildcard examples/common/*.cpp))
 EX_COMMON_OBJ := $(EX_COMMON_SRC:%.cpp=$(BUILD)/obj/%.o)
+EX_LIB       := $(BUILD)/libex.a
 EX_SRC       := $(sort $(wildcard examples/*.cpp))
 EX_BIN       := $(EX_SRC:examples/%.cpp=$(BUILD)/examples/%)
+TOUR_BIN     := $(filter $(BUILD)/examples/0%,$(EX_BIN))
 
 TEST_SRC     := $(sort $(wildcard tests/*.cpp))
 TEST_OBJ     := $(TEST_SRC:%.cpp=$(BUILD)/obj/%.o)
@@ -73,11 +76,15 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(EX_COMMON_OBJ) $(LIB)
+$(EX_LIB): $(EX_COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(EX_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS)
 
-$(TEST_BIN): $(TEST_OBJ) $(PARITY_LIB_OBJ) $(EX_COMMON_OBJ) $(LIB)
+$(TEST_BIN): $(TEST_OBJ) $(PARITY_LIB_OBJ) $(EX_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS) -lgtest_main -lgtest -pthread
 
@@ -86,7 +93,8 @@ $(PARITY_BIN): $(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	$(CXX) $(ALL_FLAGS) $^ -o $@ $(LDFLAGS)
 
 # ---- run -------------------------------------------------------------------------------------
-run: all
+# The tour needs only the library and the numbered examples, not the tests.
+run: $(LIB) $(TOUR_BIN)
 	@echo "== Warm-up: the engine in ten lines (00_autograd) =="
 	@./$(BUILD)/examples/00_autograd
 	@echo; echo "== Part 1 - How is RNN limited? Context: sequence lengths 20, 100, 1000, 2000 (01_rnn_context) =="
