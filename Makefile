@@ -3,6 +3,7 @@
 #   make            build everything (build/libag.a, build/examples/*, build/tests/*)
 #   make run        build the library and the tour (examples/0*), then run the tour
 #   make test       build and run the test suite (GoogleTest, then the PyTorch parity cases)
+#   make loc        line count of the teaching core (CORE_FILES); fails above CORE_BUDGET lines
 #   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
 #   make bench      time the engine against a hand-written training loop
 #   make readme-check  run every shell command shown in README.md
@@ -63,7 +64,7 @@ PARITY_LIB_OBJ := $(filter-out %/main.o,$(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o))
 PARITY_BIN   := $(BUILD)/tests/parity
 PARITY_DIR   ?= tests/parity
 
-.PHONY: all run test parity bench readme-check memcheck clean
+.PHONY: all run test loc parity bench readme-check memcheck clean
 .SECONDARY:
 all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
 
@@ -116,6 +117,17 @@ run: $(LIB) $(TOUR_BIN)
 test: all
 	./$(TEST_BIN) --gtest_brief=1
 	./$(PARITY_BIN) $(PARITY_DIR)
+
+# ---- size budget of the teaching core (the tensor and the graph walk) -----------------------
+CORE_FILES  := include/ag/tensor.h src/tensor.cpp include/ag/autograd.h src/autograd.cpp
+CORE_BUDGET := 500
+
+loc:
+	@wc -l $(CORE_FILES)
+	@total=$$(cat $(CORE_FILES) | wc -l); \
+	if [ $$total -gt $(CORE_BUDGET) ]; then \
+	    echo "make loc: the core is $$total lines, $$((total - $(CORE_BUDGET))) over its budget of $(CORE_BUDGET)"; exit 1; \
+	fi; echo "make loc: the core is $$total lines, within its budget of $(CORE_BUDGET)"
 
 bench: $(BUILD)/examples/bench
 	./$(BUILD)/examples/bench
