@@ -16,8 +16,9 @@
 #   MODE=memcheck                  -O1 -g for the machine in general (no -march=native: valgrind
 #                                  cannot run AVX-512), build-memcheck/
 
-# Build with one job per core unless told otherwise (make -j1 still works).
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+# Build with one job per core unless told otherwise (make -j1 still works). A make started by
+# this Makefile (make memcheck, make tsan) shares the jobs of its parent.
+ifeq ($(MAKELEVEL)$(filter -j%,$(MAKEFLAGS)),0)
   MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 endif
 
