@@ -8,6 +8,7 @@
 #   make bench      time the engine against a hand-written training loop
 #   make readme-check  run every shell command shown in README.md
 #   make memcheck   every example at a tiny size, and the parity runner, under valgrind
+#   make tsan       the thread tests (GoogleTest suite Threads) under ThreadSanitizer
 #   make clean      remove build outputs
 #
 # CXXFLAGS can be overridden (make CXXFLAGS=-O0); the flags the build needs are kept apart.
@@ -15,6 +16,7 @@
 #   MODE=sanitize (or SANITIZE=1)  AddressSanitizer + UndefinedBehaviorSanitizer, build-sanitize/
 #   MODE=memcheck                  -O1 -g for the machine in general (no -march=native: valgrind
 #                                  cannot run AVX-512), build-memcheck/
+#   MODE=tsan                      ThreadSanitizer, -O1 -g, build-tsan/
 
 # Build with one job per core unless told otherwise (make -j1 still works). A make started by
 # this Makefile (make memcheck, make tsan) shares the jobs of its parent.
@@ -37,8 +39,13 @@ ifeq ($(MODE),sanitize)
 else ifeq ($(MODE),memcheck)
   BUILD    := build-memcheck
   CXXFLAGS := -O1 -g -fno-omit-frame-pointer
+else ifeq ($(MODE),tsan)
+  BUILD    := build-tsan
+  CXXFLAGS := -O1 -g -fno-omit-frame-pointer
+  NEEDED   += -fsanitize=thread
+  LDFLAGS  += -fsanitize=thread
 else ifneq ($(MODE),)
-  $(error unknown MODE=$(MODE): use sanitize or memcheck, or no MODE for the optimised build)
+  $(error unknown MODE=$(MODE): use sanitize, memcheck or tsan, or no MODE for the optimised build)
 endif
 
 ALL_FLAGS = $(NEEDED) $(CXXFLAGS)
@@ -65,7 +72,7 @@ PARITY_LIB_OBJ := $(filter-out %/main.o,$(PARITY_SRC:%.cpp=$(BUILD)/obj/%.o))
 PARITY_BIN   := $(BUILD)/tests/parity
 PARITY_DIR   ?= tests/parity
 
-.PHONY: all run test loc parity bench readme-check memcheck clean
+.PHONY: all run test loc parity bench readme-check memcheck test-threads tsan clean
 .SECONDARY:
 all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
 
@@ -169,7 +176,26 @@ memcheck:
 	@$(MAKE) --no-print-directory MODE=memcheck memcheck
 endif
 
+# ---- ThreadSanitizer: the GoogleTest suite Threads ------------------------------------------
+# On kernels with many bits of mmap randomisation, a ThreadSanitizer binary stops at once with
+# "unexpected memory mapping"; it is then rerun with address randomisation off (setarch -R).
+test-threads: $(TEST_BIN)
+	@run=./$(TEST_BIN); \
+	if ! $$run --gtest_list_tests >/dev/null 2>$(BUILD)/probe.log && grep -q 'unexpected memory mapping' $(BUILD)/probe.log; then \
+	    run="setarch $$(uname -m) -R ./$(TEST_BIN)"; \
+	fi; \
+	list=$$($$run --gtest_list_tests --gtest_filter='Threads.*') || { echo "test-threads: $$run cannot list its tests"; exit 1; }; \
+	if ! echo "$$list" | grep -q '^  '; then \
+	    echo "test-threads: no tests in the suite Threads yet, nothing to run"; \
+	else \
+	    echo "$$run --gtest_filter='Threads.*'"; \
+	    TSAN_OPTIONS="halt_on_error=1 $$TSAN_OPTIONS" $$run --gtest_brief=1 --gtest_filter='Threads.*'; \
+	fi
+
+tsan:
+	@$(MAKE) --no-print-directory MODE=tsan test-threads
+
 clean:
-	rm -rf build build-sanitize build-memcheck out
+	rm -rf build build-sanitize build-memcheck build-tsan out
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
