@@ -76,10 +76,28 @@ PARITY_DIR   ?= tests/parity
 .SECONDARY:
 all: $(LIB) $(EX_BIN) $(TEST_BIN) $(PARITY_BIN)
 
-# ---- compile and link ------------------------------------------------------------------------
-$(BUILD)/obj/%.o: %.cpp
+# ---- precompiled standard headers (the optimised build only) ---------------------------------
+# Every file parses the same standard headers, about a fifth of its compile time. The
+# optimised build parses them once into $(BUILD)/pch/std.h.gch and every file starts from there
+# (g++ -include). The other modes compile without it, so CI still catches a missing #include.
+PCH_HEADERS := algorithm chrono cmath cstdint cstdio cstdlib cstring exception fstream \
+               functional iostream map memory sstream stdexcept string utility vector
+ifeq ($(MODE),)
+  PCH      := $(BUILD)/pch/std.h
+  PCH_FLAG := -include $(PCH) -Winvalid-pch
+endif
+
+$(BUILD)/pch/std.h:
 	@mkdir -p $(dir $@)
-	$(CXX) $(ALL_FLAGS) -DAG_BUILD_DIR='"$(BUILD)"' -c $< -o $@
+	printf '#include <%s>\n' $(PCH_HEADERS) > $@
+
+$(BUILD)/pch/std.h.gch: $(BUILD)/pch/std.h
+	$(CXX) $(ALL_FLAGS) -x c++-header $< -o $@
+
+# ---- compile and link ------------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.cpp $(if $(PCH),$(PCH).gch)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_FLAGS) $(PCH_FLAG) -DAG_BUILD_DIR='"$(BUILD)"' -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
