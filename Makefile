@@ -198,7 +198,7 @@ endif
 # ---- ThreadSanitizer: the GoogleTest suite Threads ------------------------------------------
 # On kernels with many bits of mmap randomisation, a ThreadSanitizer binary stops at once with
 # "unexpected memory mapping"; it is then rerun with address randomisation off (setarch -R).
-test-threads: $(TEST_BIN)
+test-threads: $(TEST_BIN) $(EX_BIN)  # jobs_test.cpp runs 01, 02 and 07
 	@run=./$(TEST_BIN); \
 	if ! $$run --gtest_list_tests >/dev/null 2>$(BUILD)/probe.log && grep -q 'unexpected memory mapping' $(BUILD)/probe.log; then \
 	    run="setarch $$(uname -m) -R ./$(TEST_BIN)"; \
