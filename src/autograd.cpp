@@ -106,7 +106,7 @@ static void count_children(Node* root, Kept& kept) {
         Node* n = todo.back();
         todo.pop_back();
         if (n->released) throw_released(*n);
-        if (n->backward && !n->grad.empty()) kept.push_back({n, std::move(n->grad)});
+        if (!n->grad.empty() && n->backward) kept.push_back({n, std::move(n->grad)});
         for (const Tensor& in : n->inputs) {
             Node* p = &in.node();
             if (!p->requires_grad) continue;

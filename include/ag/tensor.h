@@ -101,7 +101,7 @@ struct alignas(64) Node : detail::Bookkeeping {
     float* input_grad(size_t i) {
         Node& in = inputs[i].node();
         if (!in.requires_grad) return nullptr;
-        if (in.grad.empty()) in.grad.assign(in.values.size(), 0.0f);
+        if (in.grad.empty()) in.grad = Buffer(in.values.size());  // zeros
         return in.grad.data();
     }
     // Memory from this thread's free lists (recycling.h) instead of the system's.
