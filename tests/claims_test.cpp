@@ -240,33 +240,90 @@ TEST(Example06, ClipTamesTheExplosionThatStallsAdam) {
 
 // ---- 07: a tiny run ----------------------------------------------------------------------------
 
+// error_vs_lag.dat's rows as words: its first column is the model's name.
+static std::vector<std::vector<std::string>> read_cells(const std::string& path, std::string* header) {
+    std::ifstream in(path);
+    EXPECT_TRUE(in.good()) << "missing " << path;
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("#", 0) == 0) {
+            *header = line;
+            continue;
+        }
+        std::istringstream cells(line);
+        rows.emplace_back();
+        for (std::string c; cells >> c;) rows.back().push_back(c);
+    }
+    return rows;
+}
+
 TEST(Example07, TinyRunWritesTheTableAndLearnsLagZero) {
     TempDir tmp;
     ASSERT_EQ(run_example("07_memory_lag", "--lags 0,2 --hidden 3,5 --steps 150 --length 8 --batch 8 --seed 0 --plot none --out " + tmp.path,
                           tmp.path), 0);
-    const NumberTable t = read_numbers(tmp.path + "/07_memory_lag/error_vs_lag.dat");
-    EXPECT_EQ(t.header, "# lag hidden mse baseline");
-    ASSERT_EQ(t.rows.size(), 4u);
-    const std::vector<std::pair<double, double>> order = {{0, 3}, {2, 3}, {0, 5}, {2, 5}};  // (lag, hidden)
+    std::string header;
+    const auto rows = read_cells(tmp.path + "/07_memory_lag/error_vs_lag.dat", &header);
+    EXPECT_EQ(header, "# model hidden lag mse baseline seed");
+    ASSERT_EQ(rows.size(), 4u);
+    const std::vector<std::pair<int, int>> order = {{3, 0}, {3, 2}, {5, 0}, {5, 2}};  // (hidden, lag)
     // The baseline is the mean of x[t − k]² over t ≥ k on the held-out set: the first draw of
-    // randn({256, 8, 1}) from a Generator seeded with --seed.
+    // randn({256, 8, 1}) from a Generator seeded with the run's seed.
     ag::Generator gen(0);
     const ag::Tensor held_out = ag::randn({256, 8, 1}, gen);
+    std::vector<double> mse(4), baseline(4);
     for (size_t r = 0; r < 4; ++r) {
-        ASSERT_EQ(t.rows[r].size(), 4u);
-        EXPECT_EQ(t.rows[r][0], order[r].first);
-        EXPECT_EQ(t.rows[r][1], order[r].second);
-        EXPECT_GE(t.rows[r][2], 0.0);
-        const int lag = static_cast<int>(order[r].first);
+        ASSERT_EQ(rows[r].size(), 6u);
+        EXPECT_EQ(rows[r][0], "rnn");
+        EXPECT_EQ(std::stoi(rows[r][1]), order[r].first);
+        EXPECT_EQ(std::stoi(rows[r][2]), order[r].second);
+        EXPECT_EQ(rows[r][5], "0");
+        mse[r] = std::stod(rows[r][3]);
+        baseline[r] = std::stod(rows[r][4]);
+        EXPECT_GE(mse[r], 0.0);
+        const int lag = order[r].second;
         double sum = 0.0;
         for (int b = 0; b < 256; ++b) {
             for (int s = 0; s < 8 - lag; ++s) sum += std::pow(double(held_out.values()[b * 8 + s]), 2);
         }
-        EXPECT_NEAR(t.rows[r][3], sum / (256.0 * (8 - lag)), 1e-5);
+        EXPECT_NEAR(baseline[r], sum / (256.0 * (8 - lag)), 1e-5);
     }
-    EXPECT_LT(t.rows[0][2], 0.25 * t.rows[0][3]);  // lag 0, hidden 3: clearly better than guessing 0
-    EXPECT_LT(t.rows[2][2], 0.25 * t.rows[2][3]);  // lag 0, hidden 5
-    EXPECT_TRUE(fs::exists(tmp.path + "/07_memory_lag/error_vs_lag.gp"));
+    EXPECT_LT(mse[0], 0.25 * baseline[0]);  // lag 0, hidden 3: clearly better than guessing 0
+    EXPECT_LT(mse[2], 0.25 * baseline[2]);  // lag 0, hidden 5
+    EXPECT_TRUE(fs::exists(tmp.path + "/07_memory_lag/error_vs_lag_delay.gp"));
+}
+
+TEST(Example07, TaskFirstRecallsTheFirstValueOnceForEverySeed) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("07_memory_lag", "--task first --lags 0,3 --hidden 4 --steps 300 --batch 8 --seeds 5,2 --plot none --out " +
+                              tmp.path, tmp.path), 0);
+    std::string header;
+    const auto rows = read_cells(tmp.path + "/07_memory_lag/error_vs_lag.dat", &header);
+    ASSERT_EQ(rows.size(), 4u);  // (lag 0, seeds 5 and 2), (lag 3, seeds 5 and 2)
+    const std::vector<std::pair<int, int>> order = {{0, 5}, {0, 2}, {3, 5}, {3, 2}};  // (lag, seed)
+    for (size_t r = 0; r < 4; ++r) {
+        const int lag = order[r].first, seed = order[r].second;
+        EXPECT_EQ(std::stoi(rows[r][2]), lag);
+        EXPECT_EQ(std::stoi(rows[r][5]), seed);
+        // The baseline is the mean of x[0]² over the held-out set: sequences of k + 1 steps.
+        ag::Generator gen(static_cast<uint64_t>(seed));
+        const ag::Tensor held_out = ag::randn({256, lag + 1, 1}, gen);
+        double sum = 0.0;
+        for (int b = 0; b < 256; ++b) sum += std::pow(double(held_out.values()[b * (lag + 1)]), 2);
+        EXPECT_NEAR(std::stod(rows[r][4]), sum / 256.0, 1e-5);
+    }
+    // Lag 0 needs no memory: both seeds solve it. summary.dat counts the solved runs.
+    EXPECT_LT(std::stod(rows[0][3]), 0.05);
+    EXPECT_LT(std::stod(rows[1][3]), 0.05);
+    const auto summary = read_cells(tmp.path + "/07_memory_lag/summary.dat", &header);
+    EXPECT_EQ(header, "# model hidden lag runs solved best median baseline");
+    ASSERT_EQ(summary.size(), 2u);
+    EXPECT_EQ(summary[0][3], "2");
+    EXPECT_EQ(summary[0][4], "2");
+    const double a = std::stod(rows[2][3]), b = std::stod(rows[3][3]);
+    EXPECT_NEAR(std::stod(summary[1][5]), std::min(a, b), 1e-6 * std::max(a, b) + 1e-9);  // best
+    EXPECT_NEAR(std::stod(summary[1][6]), 0.5 * (a + b), 1e-6 * std::max(a, b) + 1e-9);   // median of two
+    EXPECT_EQ(std::stoi(summary[1][4]), (a < 0.05) + (b < 0.05));
+    EXPECT_TRUE(fs::exists(tmp.path + "/07_memory_lag/error_vs_lag_first.gp"));
 }
 
 // ---- flags -------------------------------------------------------------------------------------
@@ -287,6 +344,9 @@ TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
         {"07_memory_lag", "--length 2.5"},           {"07_memory_lag", "--seed -3"},
         {"07_memory_lag", "--jobs 0"},               {"07_memory_lag", "--jobs x"},
         {"07_memory_lag", "--jobs 1.5"},             {"07_memory_lag", "--jobs"},
+        {"07_memory_lag", "--task last"},            {"07_memory_lag", "--models rnn,cnn"},
+        {"07_memory_lag", "--models rnn,rnn"},       {"07_memory_lag", "--seeds 1,,2"},
+        {"07_memory_lag", "--seeds 3,3"},            {"07_memory_lag", "--task first --lags 100001"},
         {"06_gradient_flow", "--jobs 2"}};
     TempDir tmp;
     for (const auto& [name, flags] : cases) {
@@ -314,7 +374,7 @@ TEST(ClaimsPlots, RealGnuplotDrawsEveryPicture) {
     ASSERT_EQ(run_example("07_memory_lag", "--lags 0,1 --hidden 2 --steps 5 --length 6" + common, tmp.path), 0);
     ASSERT_EQ(run_example("02_vanishing_gradient", "--length 6 --epochs 2,3" + common, tmp.path), 0);
     for (const char* png : {"06_gradient_flow/grad_norms.png", "06_gradient_flow/grad_heatmap.png",
-                            "07_memory_lag/error_vs_lag.png", "02_vanishing_gradient/grad_norms_L6.png"}) {
+                            "07_memory_lag/error_vs_lag_delay.png", "02_vanishing_gradient/grad_norms_L6.png"}) {
         const std::string bytes = read_all(tmp.path + "/" + png);
         EXPECT_GT(bytes.size(), 1000u) << png;
         EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << png;

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,35 @@ struct VanishingRNNModel : ag::nn::Module {
         return steps;
     }
     int depth() const { return static_cast<int>(rnns.size()); }
+};
+
+// What the memory tests (07, 08) train: input (B, L, 1) -> output (B, L, 1), one per step.
+struct SequenceModel : ag::nn::Module {
+    virtual ag::Tensor forward(const ag::Tensor& x) const = 0;
+};
+
+// One recurrent layer of width `hidden` reading one number per step, then Linear(hidden -> 1) on
+// every step: "rnn" (RNN(1, H)), "lstm" (LSTM(1, H)) or "gru" (GRU(1, H)), built in that order
+// after manual_seed, as PyTorch would. Registered as "rnn" / "lstm" / "gru", then "dense".
+struct RecurrentModel : SequenceModel {
+    std::string kind;
+    std::unique_ptr<ag::nn::RNN> rnn;
+    std::unique_ptr<ag::nn::Linear> dense;
+
+    RecurrentModel(const std::string& kind_, int64_t hidden) : kind(kind_) {
+        if (kind == "rnn") {
+            rnn = std::make_unique<ag::nn::RNN>(1, hidden);
+            register_module("rnn", *rnn);
+        } else {
+            throw std::invalid_argument("RecurrentModel: unknown kind '" + kind + "' (rnn, lstm or gru)");
+        }
+        dense = std::make_unique<ag::nn::Linear>(hidden, 1);
+        register_module("dense", *dense);
+    }
+    // x (B, L, 1) -> (B, L, 1)
+    ag::Tensor forward(const ag::Tensor& x) const override {
+        return dense->forward(std::get<0>(rnn->forward(x)));  // (B, L, H) -> (B, L, 1)
+    }
 };
 
 // sqrt(sum of squares) of every gradient of `module`'s parameters (0 for those without one).
