@@ -81,7 +81,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         throw std::invalid_argument("linear: bias of shape " + shape_str(bias.shape()) +
                                     " does not match weight of shape " + shape_str(sw) +
                                     " (needs [" + std::to_string(out_f) + "])");
-    Buffer y(static_cast<size_t>(rows * out_f));
+    Buffer y = Buffer::uninitialized(static_cast<size_t>(rows * out_f));  // every row starts as the bias (or 0)
     const float* b = has_bias ? bias.values().data() : nullptr;
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < out_f; ++j) y[r * out_f + j] = b ? b[j] : 0.0f;

@@ -174,7 +174,7 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
     Shape shape = s0;
     if (new_dim) shape.insert(shape.begin() + d, total);
     else shape[d] = total;
-    Buffer out(static_cast<size_t>(outer * total * inner));
+    Buffer out = Buffer::uninitialized(static_cast<size_t>(outer * total * inner));  // the pieces fill it all
     int64_t offset = 0;
     for (size_t p = 0; p < xs.size(); ++p) {  // piece p is a slice of the output: copy it in
         const float* v = xs[p].values().data();

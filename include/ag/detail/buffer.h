@@ -18,6 +18,14 @@ class Buffer : public std::vector<float, detail::RecyclingAllocator<float>> {
 public:
     using Base::Base;
     Buffer() = default;
+    explicit Buffer(size_t n) : Base(n, 0.0f) {}  // n zeros
+    // n floats with no set value, for an op that writes every one of them before it reads any
+    // (it saves filling large outputs with zeros first).
+    static Buffer uninitialized(size_t n) {
+        Buffer b;
+        b.resize(n);  // the allocator's construct() leaves each float as it is
+        return b;
+    }
     Buffer(const std::vector<float>& v) : Base(v.begin(), v.end()) {}  // a copy of v's values
     operator std::vector<float>() const { return {begin(), end()}; }
 

@@ -8,6 +8,8 @@
 // keeps is freed when the thread ends. Nothing about the values changes.
 #pragma once
 
+#include <utility>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -87,6 +89,16 @@ struct RecyclingAllocator {
     RecyclingAllocator(const RecyclingAllocator<U>&) {}
     T* allocate(size_t n) { return reinterpret_cast<T*>(take_floats(n)); }
     void deallocate(T* p, size_t n) { give_floats(reinterpret_cast<float*>(p), n); }
+    // A float made with no value is left unset (default-initialised), not zeroed: Buffer(n) asks
+    // for its zeros explicitly, Buffer::uninitialized(n) does not pay for them.
+    template <class U>
+    void construct(U* p) noexcept {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
     friend bool operator==(const RecyclingAllocator&, const RecyclingAllocator&) { return true; }
     friend bool operator!=(const RecyclingAllocator&, const RecyclingAllocator&) { return false; }
 };
