@@ -92,7 +92,7 @@ std::string with(std::string text, const std::string& from, const std::string& t
 
 TEST(Parity, EveryCaseInTestsParityPasses) {
     std::vector<std::string> files = parity::case_files("tests/parity");
-    EXPECT_EQ(files.size(), 9u);
+    EXPECT_EQ(files.size(), 14u);
     for (const std::string& f : files) {
         parity::CaseResult r = parity::run_case_file(f);
         EXPECT_TRUE(r.passed) << parity::format_result(r);
@@ -198,7 +198,7 @@ TEST_F(ParityFiles, ClipGradNormInputs) {
 
 // ---- malformed files: a failure with file:line, never a crash --------------------------------
 
-TEST_F(ParityFiles, UnknownKind) { EXPECT_TRUE(fails_at("# x\ncase lstm\n", 2, "unknown case kind 'lstm'")); }
+TEST_F(ParityFiles, UnknownKind) { EXPECT_TRUE(fails_at("# x\ncase conv2d\n", 2, "unknown case kind 'conv2d'")); }
 
 TEST_F(ParityFiles, FirstLineMustBeCase) {
     EXPECT_TRUE(fails_at("param in_features 1\ncase linear\n", 1, "expected 'case KIND'"));
@@ -266,7 +266,7 @@ TEST_F(ParityFiles, ACaseMustExpectSomething) {
 TEST_F(ParityFiles, InitModules) {
     const std::string head = "case init\nparam seed 0\n";
     const std::string tail = "expect m.weight 1 1\n0\n";
-    EXPECT_TRUE(fails_at(head + "module m LSTM 1 1\n" + tail, 3, "unknown module type 'LSTM'"));
+    EXPECT_TRUE(fails_at(head + "module m Conv2d 1 1\n" + tail, 3, "unknown module type 'Conv2d'"));
     EXPECT_TRUE(
         fails_at(head + "module m Linear 1\n" + tail, 3, "module Linear takes in_features out_features"));
     EXPECT_TRUE(fails_at(head + "module m Linear 1 x\n" + tail, 3, "module argument 'x'"));

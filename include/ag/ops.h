@@ -93,4 +93,17 @@ enum class Nonlinearity { Tanh, ReLU, Identity };
 Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh,
                 Nonlinearity act = Nonlinearity::Tanh);
 
+// ---- gated recurrent steps (src/ops/lstm_step.cpp, src/ops/gru_step.cpp) ----------------------
+// One LSTM step as a single op (fused, as rnn_step; equal to the composed ops). Gate rows i, f, g, o:
+// a = xw[:, t, :] + h_prev·W_hhᵀ;  i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_g)
+// c = f ⊙ c_prev + i ⊙ g;  h = o ⊙ tanh(c)
+// xw [B, L, 4H] (x·W_ihᵀ + b_ih + b_hh for the whole sequence), h_prev [B, H], c_prev [B, H],
+// w_hh [4H, H] -> [B, 2H]: h in columns [0, H), c in [H, 2H) (narrow them apart)
+Tensor lstm_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& c_prev, const Tensor& w_hh);
+// One GRU step as a single op. Gate rows r, z, n:  gh = h_prev·W_hhᵀ + b_hh
+// r = σ(xw_r + gh_r);  z = σ(xw_z + gh_z);  n = tanh(xw_n + r ⊙ gh_n);  h = (1 − z) ⊙ n + z ⊙ h_prev
+// xw [B, L, 3H] (x·W_ihᵀ + b_ih: b_hh stays in the step, since b_hn sits inside r ⊙ (…)),
+// h_prev [B, H], w_hh [3H, H], b_hh [3H] -> [B, H]
+Tensor gru_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh, const Tensor& b_hh);
+
 }  // namespace ag

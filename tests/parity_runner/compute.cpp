@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ag/ag.h"
+#include "compute_gates.h"
 #include "parity.h"
 
 namespace parity {
@@ -401,8 +402,16 @@ Results run_init(Inputs& in) {
             if (total + count > 50000000)
                 in.fail(m.line, "module " + m.name + " is too large for a parity case");
             mod = std::make_unique<ag::nn::Embedding>(m.args[0], m.args[1]);
+        } else if (m.type == "LSTM" || m.type == "GRU") {
+            arg_count(2, 3, "input_size hidden_size [num_layers]");
+            const int64_t layers = m.args.size() > 2 ? m.args[2] : 1, H = m.args[1], gates = m.type == "LSTM" ? 4 : 3;
+            count = gates * H * (m.args[0] + H + 2) + (layers - 1) * gates * H * (2 * H + 2);
+            if (total + count > 50000000)
+                in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            if (m.type == "LSTM") mod = std::make_unique<ag::nn::LSTM>(m.args[0], H, layers);
+            else mod = std::make_unique<ag::nn::GRU>(m.args[0], H, layers);
         } else {
-            in.fail(m.line, "unknown module type '" + m.type + "' (known: RNN, Linear, Embedding)");
+            in.fail(m.line, "unknown module type '" + m.type + "' (known: RNN, LSTM, GRU, Linear, Embedding)");
         }
         total += count;
         for (auto& [name, p] : mod->named_parameters()) r[m.name + "." + name] = p.detach();
@@ -422,6 +431,8 @@ std::map<std::string, Tensor> compute(const Case& c) {
     if (c.kind == "positional_encoding") return run_positional_encoding(in);
     if (c.kind == "clip_grad_norm") return run_clip_grad_norm(in);
     if (c.kind == "init") return run_init(in);
+    if (c.kind == "lstm") return compute_lstm(c);  // compute_gates.cpp
+    if (c.kind == "gru") return compute_gru(c);
     in.fail(c.kind_line, "unknown case kind '" + c.kind + "'");
 }
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <set>
+#include <vector>
 #include <sstream>
 
 #include "parity.h"
@@ -15,9 +15,23 @@ namespace parity {
 
 namespace {
 
-const std::set<std::string> kKinds = {
+const std::vector<std::string> kKinds = {
     "linear", "rnn", "embedding", "adam", "train_rnn_model", "positional_encoding",
-    "clip_grad_norm", "init"};
+    "clip_grad_norm", "init",
+    "lstm", "gru",
+};
+
+bool known_kind(const std::string& kind) {
+    for (const auto& k : kKinds)
+        if (k == kind) return true;
+    return false;
+}
+
+std::string known_kinds() {
+    std::string s;
+    for (const auto& k : kKinds) s += (s.empty() ? "" : ", ") + k;
+    return s;
+}
 
 std::vector<std::string> split(const std::string& line) {
     std::istringstream ss(line);
@@ -98,10 +112,8 @@ Case parse_case(std::istream& in, const std::string& file) {
             if (!c.kind.empty())
                 r.fail(at, "a second 'case' line (the first is line " + std::to_string(c.kind_line) + ")");
             if (tok.size() != 2) r.fail(at, "'case' needs exactly one kind: case KIND");
-            if (!kKinds.count(tok[1]))
-                r.fail(at, "unknown case kind '" + shown(tok[1]) +
-                               "' (known: linear, rnn, embedding, adam, train_rnn_model, "
-                               "positional_encoding, clip_grad_norm, init)");
+            if (!known_kind(tok[1]))
+                r.fail(at, "unknown case kind '" + shown(tok[1]) + "' (known: " + known_kinds() + ")");
             c.kind = tok[1];
             c.kind_line = at;
         } else if (key == "param") {
