@@ -1,11 +1,13 @@
 // bench.cpp — how fast is the engine? The same training run, once through autograd and once
-// through the hand-written loop of fused_rnn.cpp (the floor), on four workloads.
+// through the hand-written loop of fused_rnn.cpp (the floor), on four RNN workloads; and 01's
+// setup with an LSTM, once with the fused step ops and once with the composed cell.
 //
-//   make bench                         all four workloads, medians of a few runs each
+//   make bench                         all five workloads, medians of a few runs each
 //   build/examples/bench --workload vanishing --length 500 --epochs 5
 //
 // Each run happens in a child process (fork), so that its peak memory (ru_maxrss) is its own.
 // One line per workload: workload=NAME engine_ms=… fused_ms=… ratio=… peak_rss_mb=…
+// (for lstm: engine_ms=… composed_ms=… speedup=… peak_rss_mb=…, the speed-up of the fused ops)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ag/ag.h"
@@ -32,6 +35,7 @@ struct Config {
     std::string name;
     int64_t batch, length, input, hidden, layers, epochs, repeat;
     bool per_step;  // report ms per training step instead of the whole run
+    bool lstm = false;  // LSTM layers instead of RNN layers, compared with the composed cell
 };
 
 // The workloads of the issue: the notebook's two models at length 2000, a wide layer, a long sequence.
@@ -41,6 +45,7 @@ std::vector<Config> workloads() {
         {"vanishing", 1, 2000, 1, 10, 3, 50, 3, false},
         {"wide", 32, 200, 128, 128, 1, 5, 3, true},
         {"deep", 1, 100000, 1, 10, 1, 1, 3, false},
+        {"lstm", 1, 2000, 1, 10, 1, 10, 5, false, true},
     };
 }
 
@@ -91,6 +96,42 @@ Result run_engine(const Config& c) {
     r.rss_mb = peak_rss_mb();
     return r;
 }
+
+// 01's model with an LSTM: LSTM(input → hidden, layers), then Linear(hidden → 1) on every step.
+struct LSTMModel : ag::nn::Module {
+    ag::nn::LSTM lstm;
+    ag::nn::Linear dense;
+    LSTMModel(const Config& c, bool fused) : lstm(c.input, c.hidden, c.layers, fused), dense(c.hidden, 1) {
+        register_module("lstm", lstm);
+        register_module("dense", dense);
+    }
+    ag::Tensor forward(const ag::Tensor& x) const { return dense.forward(std::get<0>(lstm.forward(x))); }
+};
+
+Result run_lstm(const Config& c, bool fused) {
+    std::vector<float> xv, yv;
+    make_data(c, xv, yv);
+    ag::manual_seed(0);
+    LSTMModel model(c, fused);
+    ag::Tensor x(xv, {c.batch, c.length, c.input});
+    ag::Tensor y(yv, {c.batch, c.length, 1});
+    ag::optim::Adam opt(model.parameters(), 0.01);
+    Result r;
+    r.base_mb = peak_rss_mb();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t e = 0; e < c.epochs; ++e) {
+        opt.zero_grad();
+        ag::Tensor loss = ag::nn::mse_loss(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        r.loss = loss.item();
+    }
+    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    r.rss_mb = peak_rss_mb();
+    return r;
+}
+Result run_lstm_fused(const Config& c) { return run_lstm(c, true); }
+Result run_lstm_composed(const Config& c) { return run_lstm(c, false); }
 
 Result run_fused(const Config& c) {
     std::vector<float> xv, yv;
@@ -159,19 +200,23 @@ void run(const Config& c) {
     Result e, f;
     double rss = 0;
     for (int64_t i = 0; i < c.repeat; ++i) {  // interleaved, so that machine noise hits both alike
-        e = in_child(run_engine, c);
-        f = in_child(run_fused, c);
+        e = in_child(c.lstm ? run_lstm_fused : run_engine, c);
+        f = in_child(c.lstm ? run_lstm_composed : run_fused, c);
         te.push_back(e.ms);
         tf.push_back(f.ms);
         rss = std::max(rss, e.rss_mb);
     }
     double div = c.per_step ? double(c.epochs) : 1.0;
     double me = median(te) / div, mf = median(tf) / div;
-    std::printf("workload=%s engine_ms=%.1f fused_ms=%.1f ratio=%.2f peak_rss_mb=%.1f", c.name.c_str(),
-                me, mf, me / mf, rss);
+    if (c.lstm)  // the second run is the composed cell: how much faster the fused ops are
+        std::printf("workload=%s engine_ms=%.1f composed_ms=%.1f speedup=%.2f peak_rss_mb=%.1f", c.name.c_str(),
+                    me, mf, mf / me, rss);
+    else
+        std::printf("workload=%s engine_ms=%.1f fused_ms=%.1f ratio=%.2f peak_rss_mb=%.1f", c.name.c_str(),
+                    me, mf, me / mf, rss);
     if (c.per_step) std::printf(" unit=ms_per_step");
-    std::printf(" bytes_per_step=%.0f loss_engine=%.6g loss_fused=%.6g\n",
-                (e.rss_mb - e.base_mb) * 1048576.0 / double(c.length), e.loss, f.loss);
+    std::printf(" bytes_per_step=%.0f loss_engine=%.6g loss_%s=%.6g\n",
+                (e.rss_mb - e.base_mb) * 1048576.0 / double(c.length), e.loss, c.lstm ? "composed" : "fused", f.loss);
     std::fflush(stdout);
 }
 
@@ -184,10 +229,10 @@ int main(int argc, char** argv) {
     ex::Args args("bench",
                   "Trains each workload with the engine and with a hand-written loop (no autograd) and\n"
                   "prints one line per workload: times (medians of --repeat runs), their ratio, peak memory.");
-    args.option("--workload", "NAME", "only this one: context, vanishing, wide or deep", "all",
+    args.option("--workload", "NAME", "only this one: context, vanishing, wide, deep or lstm", "all",
                 [&](const std::string& v) {
-                    if (v != "context" && v != "vanishing" && v != "wide" && v != "deep")
-                        throw std::invalid_argument("unknown workload '" + v + "' (context, vanishing, wide, deep)");
+                    if (v != "context" && v != "vanishing" && v != "wide" && v != "deep" && v != "lstm")
+                        throw std::invalid_argument("unknown workload '" + v + "' (context, vanishing, wide, deep, lstm)");
                     only = v;
                 });
     auto size = [&](const char* name, int64_t Config::*field, const char* help) {
@@ -198,8 +243,8 @@ int main(int argc, char** argv) {
     size("--batch", &Config::batch, "sequences per batch");
     size("--length", &Config::length, "time steps per sequence");
     size("--input", &Config::input, "input features");
-    size("--hidden", &Config::hidden, "hidden size of every RNN layer");
-    size("--layers", &Config::layers, "stacked RNN layers");
+    size("--hidden", &Config::hidden, "hidden size of every RNN (or LSTM) layer");
+    size("--layers", &Config::layers, "stacked RNN (or LSTM) layers");
     size("--epochs", &Config::epochs, "training steps per run");
     size("--repeat", &Config::repeat, "runs of each version (the median is reported)");
     args.parse(argc, argv);

@@ -94,12 +94,15 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
                 Nonlinearity act = Nonlinearity::Tanh);
 
 // ---- gated recurrent steps (src/ops/lstm_step.cpp, src/ops/gru_step.cpp) ----------------------
-// One LSTM step as a single op (fused, as rnn_step; equal to the composed ops). Gate rows i, f, g, o:
+// One LSTM step as two ops (fused, as rnn_step; equal to the composed ops). Gate rows i, f, g, o:
 // a = xw[:, t, :] + h_prev·W_hhᵀ;  i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_g)
-// c = f ⊙ c_prev + i ⊙ g;  h = o ⊙ tanh(c)
+// lstm_cell: c = f ⊙ c_prev + i ⊙ g, returned beside the output gate o.
 // xw [B, L, 4H] (x·W_ihᵀ + b_ih + b_hh for the whole sequence), h_prev [B, H], c_prev [B, H],
-// w_hh [4H, H] -> [B, 2H]: h in columns [0, H), c in [H, 2H) (narrow them apart)
-Tensor lstm_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& c_prev, const Tensor& w_hh);
+// w_hh [4H, H] -> [B, 2H] = [c | o]
+Tensor lstm_cell(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& c_prev, const Tensor& w_hh);
+// lstm_hidden: h = o ⊙ tanh(c), o read from lstm_cell's output, c the tensor narrowed out of it (so
+// that c's gradient includes the path through h). co [B, 2H], c [B, H] -> [B, H]
+Tensor lstm_hidden(const Tensor& co, const Tensor& c);
 // One GRU step as a single op. Gate rows r, z, n:  gh = h_prev·W_hhᵀ + b_hh
 // r = σ(xw_r + gh_r);  z = σ(xw_z + gh_z);  n = tanh(xw_n + r ⊙ gh_n);  h = (1 − z) ⊙ n + z ⊙ h_prev
 // xw [B, L, 3H] (x·W_ihᵀ + b_ih: b_hh stays in the step, since b_hn sits inside r ⊙ (…)),

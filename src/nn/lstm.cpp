@@ -84,9 +84,9 @@ LSTMSteps LSTM::forward_steps(const Tensor& x, const Tensor& h0, const Tensor& c
         cs.reserve(static_cast<size_t>(L));
         for (int64_t t = 0; t < L; ++t) {
             if (fused) {
-                Tensor hc = lstm_step(xproj, t, h, c, weight_hh[k]);  // (B, 2H) = [h_t | c_t]
-                h = narrow(hc, 1, 0, H);
-                c = narrow(hc, 1, H, H);
+                Tensor co = lstm_cell(xproj, t, h, c, weight_hh[k]);  // (B, 2H) = [c_t | o_t]
+                c = narrow(co, 1, 0, H);                               // c_t = f ⊙ c_{t−1} + i ⊙ g
+                h = lstm_hidden(co, c);                                // h_t = o_t ⊙ tanh(c_t)
             } else {
                 std::tie(h, c) = composed_step(xproj, t, h, c, weight_hh[k]);
             }

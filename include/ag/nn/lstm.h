@@ -30,8 +30,9 @@ struct LSTMSteps {
 class LSTM : public Module {
 public:
     // Every parameter U(−1/√hidden_size, 1/√hidden_size), drawn in the order of parameters().
-    // fused: each step is one lstm_step op (the default); false composes it from select, matmul,
-    // narrow, sigmoid, tanh, mul and add, the formula as written (slower; the same numbers).
+    // fused: each step is the ops lstm_cell and lstm_hidden (the default); false composes it from
+    // select, matmul, narrow, sigmoid, tanh, mul and add, the formula as written (slower; the
+    // same numbers).
     LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool fused = true);
 
     // x (B, L, input_size), h0 and c0 (num_layers, B, H) or undefined for zeros
@@ -42,7 +43,7 @@ public:
     LSTMSteps forward_steps(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& c0 = Tensor()) const;
 
     int64_t input_size, hidden_size, num_layers;
-    bool fused;  // one lstm_step op per step, or the composed cell
+    bool fused;  // lstm_cell and lstm_hidden at each step, or the composed cell
     // Per layer k (PyTorch names weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}),
     // rows [0, H) the gate i, [H, 2H) f, [2H, 3H) g, [3H, 4H) o:
     std::vector<Tensor> weight_ih;  // (4H, input_size) for k = 0, (4H, H) above
