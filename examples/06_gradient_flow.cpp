@@ -4,11 +4,13 @@
 // error of the LAST step's output only. Backpropagation through time then carries that one error
 // back step by step, and ‖∂L/∂h_t‖ for every step and layer shows how little reaches the start.
 // With a large --recurrent-scale the gradient explodes instead; --clip MAX_NORM trains with every
-// gradient clipped (nn::utils::clip_grad_norm_) and prints the norms it met.
+// gradient clipped (nn::utils::clip_grad_norm_) and prints the norms it met. --model lstm|gru
+// stacks gated layers instead, and a picture compares the three kinds on the first layer.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,9 @@ static int run(int argc, char** argv) {
     int64_t sequence_length = 100, train_epochs = 0, layers = 3;
     double recurrent_scale = 1.0;
     double clip = 0.0;  // --clip: the largest total gradient norm a training step may use; 0 = off
+    std::string kind = "rnn";                  // --model
+    double forget_bias = std::nan("");         // --forget-bias (LSTM only); NaN: as drawn
+    bool activation_given = false;
     ag::nn::Nonlinearity activation = ag::nn::Nonlinearity::Tanh;
     ex::Args args("06_gradient_flow",
                   "Gradients through time: ||dL/dh_t|| of every step and layer, for a loss at the last step");
@@ -40,8 +45,14 @@ static int run(int argc, char** argv) {
                     if (!(clip > 0.0)) throw std::invalid_argument("'" + v + "' is not a norm above 0");
                 });
     args.option("--activation", "A", "tanh | relu | identity", "tanh",
-                [&](const std::string& v) { activation = ex::parse_nonlinearity(v); });
-    args.option("--layers", "K", "stacked RNN(10) layers", std::to_string(layers), [&](const std::string& v) {
+                [&](const std::string& v) { activation = ex::parse_nonlinearity(v), activation_given = true; });
+    args.option("--model", "M", "rnn | lstm | gru: the kind of the stacked layers", kind, [&](const std::string& v) {
+        if (v != "rnn" && v != "lstm" && v != "gru") throw std::invalid_argument("'" + v + "' is not one of rnn, lstm, gru");
+        kind = v;
+    });
+    args.option("--forget-bias", "B", "LSTM: set the forget-gate rows of every bias_ih to B (1 or 3: starts open)",
+                "as drawn", [&](const std::string& v) { forget_bias = ex::parse_number(v); });
+    args.option("--layers", "K", "stacked layers of width 10", std::to_string(layers), [&](const std::string& v) {
         layers = ex::parse_positive(v);
         if (layers > 64) throw std::invalid_argument("'" + v + "' layers is more than 64");
     });
@@ -52,18 +63,42 @@ static int run(int argc, char** argv) {
                              "add --train-epochs N (see --help)\n");
         return 2;
     }
+    if (activation_given && kind != "rnn") {
+        std::fprintf(stderr, "06_gradient_flow: error: --activation: only the rnn has a choice of activation, "
+                             "not --model %s (see --help)\n", kind.c_str());
+        return 2;
+    }
+    if (!std::isnan(forget_bias) && kind != "lstm") {
+        std::fprintf(stderr, "06_gradient_flow: error: --forget-bias: only the lstm has a forget gate, "
+                             "not --model %s (see --help)\n", kind.c_str());
+        return 2;
+    }
     const std::string dir = common.out + "/06_gradient_flow";
     ex::make_dir(dir);
     ex::Plotter plotter(common.plot, dir, "06_gradient_flow");
 
     // data[0, t, 0] = sin(t · 4π/(L−1)), as in 02                                     (1, L, 1)
     ag::Tensor data = ex::sine_data(sequence_length);
-    ag::manual_seed(common.seed);
-    ex::VanishingRNNModel model(static_cast<int>(layers), 10, activation);  // rnn1..rnnK, then dense
-    if (recurrent_scale != 1.0) ex::scale_recurrent_weights(model, recurrent_scale);
-    std::printf("%lld x RNN(10, %s), W_hh x %g, sequence_length = %lld, seed %llu\n", (long long)layers,
-                ex::nonlinearity_name(activation), recurrent_scale, (long long)sequence_length,
-                (unsigned long long)common.seed);
+    // The model as the settings ask: seeded, then W_hh scaled and the forget gate opened.
+    auto build = [&](const std::string& k) {
+        ag::manual_seed(common.seed);  // rnn1..rnnK (or lstm1.., gru1..), then dense
+        auto m = std::make_unique<ex::VanishingRNNModel>(static_cast<int>(layers), 10, activation, 1, k);
+        if (recurrent_scale != 1.0) ex::scale_recurrent_weights(*m, recurrent_scale);
+        if (!std::isnan(forget_bias))
+            for (auto& lstm : m->lstms) ex::set_forget_bias(*lstm, forget_bias);
+        return m;
+    };
+    // "3 x RNN(10, tanh)", "3 x LSTM(10, forget bias 3)", "3 x GRU(10)"
+    auto describe = [&](const std::string& k) {
+        if (k == "rnn") return std::to_string(layers) + " x RNN(10, " + ex::nonlinearity_name(activation) + ")";
+        if (k == "gru") return std::to_string(layers) + " x GRU(10)";
+        return std::to_string(layers) + " x LSTM(10" +
+               (std::isnan(forget_bias) ? std::string() : ", forget bias " + ex::num(forget_bias, 4)) + ")";
+    };
+    std::unique_ptr<ex::VanishingRNNModel> model_ptr = build(kind);
+    ex::VanishingRNNModel& model = *model_ptr;
+    std::printf("%s, W_hh x %g, sequence_length = %lld, seed %llu\n", describe(kind).c_str(), recurrent_scale,
+                (long long)sequence_length, (unsigned long long)common.seed);
 
     // Optional: train the notebook's way first (Adam lr 0.01, MSE over the whole sequence).
     if (train_epochs > 0) {
@@ -119,6 +154,15 @@ static int run(int argc, char** argv) {
         table.row(row);
     }
     table.close();
+    if (kind == "lstm") {  // cell_norms.dat: the same columns, ||dL/dc_t||
+        ex::DataFile cells(dir + "/cell_norms.dat", columns);
+        for (int64_t t = 0; t < L; ++t) {
+            std::vector<double> row = {double(t)};
+            for (const auto& norms : flow.cell_norms) row.push_back(norms[t]);
+            cells.row(row);
+        }
+        cells.close();
+    }
 
     // ---- summary: the norm at a few distances from the loss, and the orders of magnitude lost ----
     std::printf("loss (output_%lld - x_%lld)^2 = %.8g\n\n||dL/dh_t|| by steps back from the loss (t = %lld - back):\n  %10s",
@@ -163,7 +207,7 @@ static int run(int argc, char** argv) {
     const std::string back = "(" + std::to_string(L - 1) + "-$1)";  // steps back from the loss
     ex::Figure curves("grad_norms", "Gradient flow through time");
     // The settings, for the titles: "3 x RNN(10, tanh), W_hh x 5, trained 50 epochs"
-    std::string setting = std::to_string(layers) + " x RNN(10, " + ex::nonlinearity_name(activation) + ")";
+    std::string setting = describe(kind);
     if (recurrent_scale != 1.0) setting += ", W_hh x " + ex::num(recurrent_scale, 4);
     if (train_epochs > 0) setting += ", trained " + std::to_string(train_epochs) + " epochs";
     if (clip > 0.0) setting += ", clip " + ex::num(clip, 4);
@@ -201,6 +245,39 @@ static int run(int argc, char** argv) {
                   "set ytics 1\nunset grid\nunset key";
     heat.panels.push_back(cells);
     plotter.draw(heat);
+
+    // ---- the three kinds side by side: layer 1 of an RNN, an LSTM and a GRU, same settings --------
+    if (train_epochs == 0) {
+        const std::vector<std::string> kinds = {"rnn", "lstm", "gru"};
+        std::vector<ex::GradientFlow> flows;
+        for (const std::string& k : kinds) flows.push_back(ex::last_step_gradient_norms(*build(k), data));
+        ex::DataFile compare(dir + "/compare_models.dat", {"t", "rnn", "lstm", "gru"});
+        for (int64_t t = 0; t < L; ++t) compare.row({double(t), flows[0].norms[0][t], flows[1].norms[0][t], flows[2].norms[0][t]});
+        compare.close();
+        std::printf("\nthe same settings with each kind of layer: orders of magnitude lost from the last step to the first\n");
+        for (size_t m = 0; m < kinds.size(); ++m) {
+            std::printf("  %-34s", describe(kinds[m]).c_str());
+            for (const auto& norms : flows[m].norms) {
+                const bool ok = norms[0] > 0.0 && norms[L - 1] > 0.0 && std::isfinite(norms[0]) && std::isfinite(norms[L - 1]);
+                if (ok) std::printf("  %6.1f", std::log10(norms[L - 1] / norms[0]));
+                else std::printf("  %6s", "-");
+            }
+            std::printf("   (layer 1 .. %lld)\n", (long long)layers);
+        }
+        ex::Figure figure("compare_models", "Gradient flow: RNN, LSTM and GRU");
+        ex::Panel p("||dL/dh_t|| of layer 1, loss at t = " + std::to_string(L - 1) + " (" + std::to_string(layers) +
+                        " layers of width 10, seed " + std::to_string(common.seed) + ", untrained)",
+                    "steps back from the loss (" + std::to_string(L - 1) + " - t)", "||dL/dh_t|| of layer 1 (log scale)");
+        p.log_y = true;
+        for (size_t m = 0; m < kinds.size(); ++m) {
+            const std::string c = "$" + std::to_string(m + 2);
+            p.series.push_back({"compare_models.dat", back + ":(" + c + " > 0 ? " + c + " : 1/0)", describe(kinds[m]),
+                                "linespoints pt 7 ps 0.5 lw 2"});
+        }
+        p.extra = "set key bottom left box opaque\nset format y '1e%T'\nset xrange [0:" + std::to_string(std::max<int64_t>(L - 1, 1)) + "]";
+        figure.panels.push_back(p);
+        plotter.draw(figure);
+    }
 
     plotter.print_summary();
     return 0;

@@ -20,17 +20,20 @@
 static int run(int argc, char** argv) {
     ex::CommonOptions common;
     ex::MemorySetup setup;
-    setup.models = {"rnn"};
+    setup.models = {"rnn", "lstm", "gru"};
+    double forget_bias = std::nan("");  // --forget-bias (LSTM only); NaN: as drawn
     // Defaults depend on the task; a flag given on the command line wins.
     std::vector<int64_t> lags, hidden_sizes;
     int64_t steps = 0, jobs = 1;
     std::vector<uint64_t> seeds;
-    const std::vector<std::string> known = {"rnn"};
+    const std::vector<std::string> known = {"rnn", "lstm", "gru"};
     ex::Args args("07_memory_lag", "Memory: a recurrent model trained to output an input it saw k steps earlier");
     args.option("--task", "T", "delay: x[t-k] at every step | first: x[0] at the last of k + 1 steps", "delay",
                 [&](const std::string& v) { setup.task = ex::parse_memory_task(v); });
-    args.option("--models", "M1,M2,...", "which models: rnn", "rnn",
+    args.option("--models", "M1,M2,...", "which models: rnn, lstm, gru (each MODEL(1, H) + Linear(H, 1))", "rnn,lstm,gru",
                 [&](const std::string& v) { setup.models = ex::parse_model_list(v, known); });
+    args.option("--forget-bias", "B", "LSTM: set the forget-gate rows of bias_ih to B (1 or 3: starts open)", "as drawn",
+                [&](const std::string& v) { forget_bias = ex::parse_number(v); });
     args.option("--lags", "K1,K2,...", "how many steps back to recall (0 = the current input)",
                 "delay: 0,1,2,4,8,16,32; first: 10,25,50,100", [&](const std::string& v) { lags = ex::parse_count_list(v); });
     args.option("--hidden", "H1,H2,...", "hidden sizes to compare: MODEL(1, H) + Linear(H, 1)", "delay: 4,16,64; first: 16",
@@ -83,10 +86,14 @@ static int run(int argc, char** argv) {
     // One configuration per (model, hidden size, lag, seed); up to --jobs of them train at the same
     // time, each on its own thread with its own data and model (common/jobs.h).
     auto make_model = [&](const std::string& name, int64_t hidden) -> std::unique_ptr<ex::SequenceModel> {
-        return std::make_unique<ex::RecurrentModel>(name, hidden);
+        return std::make_unique<ex::RecurrentModel>(name, hidden, forget_bias);
     };
     const std::vector<ex::MemoryRun> runs = ex::run_memory_tests(setup, make_model, jobs);
-    auto label = [](const std::string& name) { return name == "rnn" ? std::string("RNN") : name; };
+    auto label = [&](const std::string& name) {  // "RNN", "GRU", "LSTM, forget bias 3"
+        if (name == "rnn") return std::string("RNN");
+        if (name == "gru") return std::string("GRU");
+        return "LSTM" + (std::isnan(forget_bias) ? std::string() : ", forget bias " + ex::num(forget_bias, 4));
+    };
     ex::report_memory_tests(setup, runs, dir, "Memory: error of recalling an input k steps back", label, plotter);
     plotter.print_summary();
     return 0;

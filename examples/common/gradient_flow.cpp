@@ -18,6 +18,9 @@ GradientFlow last_step_gradient_norms(VanishingRNNModel& model, const ag::Tensor
     for (auto& layer : steps.layers) {
         for (ag::Tensor& h : layer.hidden[0]) h.retain_grad();  // keep ∂L/∂h_t after backward
     }
+    for (auto& cells : steps.cells) {
+        for (ag::Tensor& c : cells) c.retain_grad();  // and ∂L/∂c_t
+    }
 
     // L = Σ_b (ŷ[b, L−1] − x[b, L−1])²: only the last step's output counts.
     ag::Tensor last_output = ag::select(steps.output, 1, L - 1);  // (B, 1)
@@ -25,30 +28,35 @@ GradientFlow last_step_gradient_norms(VanishingRNNModel& model, const ag::Tensor
     ag::Tensor loss = ag::sum(ag::square(last_output - last_input));  // ()
     loss.backward();
 
-    GradientFlow flow;
-    flow.loss = loss.item();
-    for (const auto& layer : steps.layers) {
+    auto norms_of = [](const std::vector<ag::Tensor>& states) {
         std::vector<double> norms;  // [t]
-        for (const ag::Tensor& h : layer.hidden[0]) {
+        for (const ag::Tensor& s : states) {
             double sum = 0.0;
-            if (h.has_grad()) {
-                const ag::Tensor grad = h.grad();  // (B, H); a copy, alive while read
+            if (s.has_grad()) {
+                const ag::Tensor grad = s.grad();  // (B, H); a copy, alive while read
                 for (float g : grad.values()) sum += static_cast<double>(g) * g;
             }
             norms.push_back(std::sqrt(sum));
         }
-        flow.norms.push_back(norms);
-    }
+        return norms;
+    };
+    GradientFlow flow;
+    flow.loss = loss.item();
+    for (const auto& layer : steps.layers) flow.norms.push_back(norms_of(layer.hidden[0]));
+    for (const auto& cells : steps.cells) flow.cell_norms.push_back(norms_of(cells));
     model.zero_grad();
     return flow;
 }
 
 void scale_recurrent_weights(VanishingRNNModel& model, double scale) {
-    for (auto& rnn : model.rnns) {
-        for (ag::Tensor& w : rnn->weight_hh) {  // (H, H)
+    auto scale_all = [scale](std::vector<ag::Tensor>& weights) {
+        for (ag::Tensor& w : weights) {  // (H, H), (4H, H) or (3H, H)
             for (float& v : w.mutable_values()) v = static_cast<float>(v * scale);
         }
-    }
+    };
+    for (auto& rnn : model.rnns) scale_all(rnn->weight_hh);
+    for (auto& lstm : model.lstms) scale_all(lstm->weight_hh);
+    for (auto& gru : model.grus) scale_all(gru->weight_hh);
 }
 
 ag::nn::Nonlinearity parse_nonlinearity(const std::string& text) {

@@ -185,7 +185,7 @@ void report_memory_tests(const MemorySetup& s, const std::vector<MemoryRun>& run
     for (size_t j = 0; j < s.lags.size(); ++j) {
         tics += (j ? ", '" : "'") + std::to_string(s.lags[j]) + "' " + num(std::log2(double(s.lags[j]) + 1.0), 6);
     }
-    panel.extra = "set key left center box opaque\nset yrange [0:1.3]\nset xtics (" + tics + ")\nset offsets 0.2, 0.2, 0, 0";
+    panel.extra = "set key outside right top box\nset yrange [0:1.3]\nset xtics (" + tics + ")\nset offsets 0.2, 0.2, 0, 0";
     figure.panels.push_back(panel);
     plotter.draw(figure);
 }

@@ -33,48 +33,90 @@ struct RNNModel : ag::nn::Module {
     }
 };
 
-// Every RNN layer's per-step hidden states, and the model's output, from one forward pass.
+// Every layer's per-step states, and the model's output, from one forward pass.
 struct StackedSteps {
-    ag::Tensor output;                   // (B, L, 1)
-    std::vector<ag::nn::RNNSteps> layers;  // [k]: layer k's hidden[0][t] (B, 10) for every t
+    ag::Tensor output;                     // (B, L, 1)
+    std::vector<ag::nn::RNNSteps> layers;  // [k]: layer k's hidden[0][t] (B, H) for every t
+    std::vector<std::vector<ag::Tensor>> cells;  // LSTM only: [k][t] layer k's cell state c_t (B, H)
 };
 
-// Part 1 (vanishing gradient): `depth` single-layer RNNs stacked (rnn1: 1 -> 10, then 10 -> 10),
-// each feeding its hidden states to the next, then Linear(10 -> 1). The notebook uses depth 3 and
-// tanh; 06_gradient_flow also tries ReLU and the identity; the benchmark, wider inputs.
+// The LSTM's forget gate f = σ(W_if x + b_if + W_hf h + b_hf) is rows H..2H of its biases. With
+// b_if = B (bias_hh left as drawn) the gate starts near σ(B): open (≈ 1) for B ≈ 3, so the cell
+// state, and its gradient, pass from step to step almost unchanged at first.
+inline void set_forget_bias(ag::nn::LSTM& lstm, double bias) {
+    const int64_t H = lstm.hidden_size;
+    for (ag::Tensor& b : lstm.bias_ih) {  // (4H): rows i, f, g, o
+        auto& v = b.mutable_values();  // (4H)
+        for (int64_t j = H; j < 2 * H; ++j) v[j] = static_cast<float>(bias);
+    }
+}
+
+// Part 1 (vanishing gradient): `depth` single-layer recurrent layers stacked (the first reads
+// input_size numbers, the others `hidden`), each feeding its hidden states to the next, then
+// Linear(hidden -> 1). The notebook uses depth 3, RNN layers and tanh (rnn1, rnn2, rnn3, dense);
+// 06_gradient_flow also tries ReLU and the identity, and LSTM or GRU layers (lstm1.., gru1..);
+// the benchmark, wider inputs.
 struct VanishingRNNModel : ag::nn::Module {
-    std::vector<std::unique_ptr<ag::nn::RNN>> rnns;  // rnn1, rnn2, ... (held by pointer: a
-    std::unique_ptr<ag::nn::Linear> dense;           // Module cannot move once registered)
+    std::string kind;                                  // "rnn", "lstm" or "gru"
+    std::vector<std::unique_ptr<ag::nn::RNN>> rnns;    // kind "rnn": rnn1, rnn2, ... (held by
+    std::vector<std::unique_ptr<ag::nn::LSTM>> lstms;  // kind "lstm"         pointer: a Module
+    std::vector<std::unique_ptr<ag::nn::GRU>> grus;    // kind "gru"          cannot move once
+    std::unique_ptr<ag::nn::Linear> dense;             //                     registered)
 
     explicit VanishingRNNModel(int depth = 3, int64_t hidden = 10,
                                ag::nn::Nonlinearity nonlinearity = ag::nn::Nonlinearity::Tanh,
-                               int64_t input_size = 1) {
+                               int64_t input_size = 1, const std::string& kind_ = "rnn")
+        : kind(kind_) {
+        if (kind != "rnn" && kind != "lstm" && kind != "gru")
+            throw std::invalid_argument("VanishingRNNModel: unknown layer kind '" + kind + "' (rnn, lstm or gru)");
         for (int k = 1; k <= depth; ++k) {
-            rnns.push_back(std::make_unique<ag::nn::RNN>(k == 1 ? input_size : hidden, hidden, 1, nonlinearity));
-            register_module("rnn" + std::to_string(k), *rnns.back());
+            const int64_t in = k == 1 ? input_size : hidden;
+            const std::string name = kind + std::to_string(k);
+            if (kind == "rnn") {
+                rnns.push_back(std::make_unique<ag::nn::RNN>(in, hidden, 1, nonlinearity));
+                register_module(name, *rnns.back());
+            } else if (kind == "lstm") {
+                lstms.push_back(std::make_unique<ag::nn::LSTM>(in, hidden));
+                register_module(name, *lstms.back());
+            } else {
+                grus.push_back(std::make_unique<ag::nn::GRU>(in, hidden));
+                register_module(name, *grus.back());
+            }
         }
-        dense = std::make_unique<ag::nn::Linear>(hidden, 1);  // drawn after every RNN
+        dense = std::make_unique<ag::nn::Linear>(hidden, 1);  // drawn after every recurrent layer
         register_module("dense", *dense);
     }
     // x (B, L, 1) -> (B, L, 1)
     ag::Tensor forward(const ag::Tensor& x) const {
         ag::Tensor h = x;
-        for (const auto& rnn : rnns) h = std::get<0>(rnn->forward(h));  // (B, L, 10)
+        for (const auto& rnn : rnns) h = std::get<0>(rnn->forward(h));  // (B, L, H)
+        for (const auto& lstm : lstms) h = std::get<0>(lstm->forward(h));
+        for (const auto& gru : grus) h = std::get<0>(gru->forward(h));
         return dense->forward(h);
     }
-    // The same computation, keeping each layer's hidden state at every step, so that
-    // steps.layers[k].hidden[0][t].retain_grad() exposes dL/dh_t of layer k after backward.
+    // The same computation, keeping each layer's hidden state (and cell state) at every step, so
+    // that steps.layers[k].hidden[0][t].retain_grad() exposes dL/dh_t of layer k after backward.
     StackedSteps forward_steps(const ag::Tensor& x) const {
         StackedSteps steps;
         ag::Tensor h = x;
         for (const auto& rnn : rnns) {
             steps.layers.push_back(rnn->forward_steps(h));
-            h = steps.layers.back().output;  // (B, L, 10)
+            h = steps.layers.back().output;  // (B, L, H)
+        }
+        for (const auto& lstm : lstms) {
+            ag::nn::LSTMSteps s = lstm->forward_steps(h);
+            steps.layers.push_back({s.output, s.h_n, s.hidden});
+            steps.cells.push_back(s.cell[0]);
+            h = s.output;
+        }
+        for (const auto& gru : grus) {
+            steps.layers.push_back(gru->forward_steps(h));
+            h = steps.layers.back().output;
         }
         steps.output = dense->forward(h);
         return steps;
     }
-    int depth() const { return static_cast<int>(rnns.size()); }
+    int depth() const { return static_cast<int>(rnns.size() + lstms.size() + grus.size()); }
 };
 
 // What the memory tests (07, 08) train: input (B, L, 1) -> output (B, L, 1), one per step.
@@ -83,17 +125,27 @@ struct SequenceModel : ag::nn::Module {
 };
 
 // One recurrent layer of width `hidden` reading one number per step, then Linear(hidden -> 1) on
-// every step: "rnn" (RNN(1, H)), "lstm" (LSTM(1, H)) or "gru" (GRU(1, H)), built in that order
+// every step: "rnn" (RNN(1, H)), "lstm" (LSTM(1, H)) or "gru" (GRU(1, H)), then the Linear, built
 // after manual_seed, as PyTorch would. Registered as "rnn" / "lstm" / "gru", then "dense".
 struct RecurrentModel : SequenceModel {
     std::string kind;
-    std::unique_ptr<ag::nn::RNN> rnn;
+    std::unique_ptr<ag::nn::RNN> rnn;    // one of these three
+    std::unique_ptr<ag::nn::LSTM> lstm;
+    std::unique_ptr<ag::nn::GRU> gru;
     std::unique_ptr<ag::nn::Linear> dense;
 
-    RecurrentModel(const std::string& kind_, int64_t hidden) : kind(kind_) {
+    // forget_bias: the LSTM's forget-gate rows of bias_ih set to it (set_forget_bias); NaN: as drawn.
+    RecurrentModel(const std::string& kind_, int64_t hidden, double forget_bias = std::nan("")) : kind(kind_) {
         if (kind == "rnn") {
             rnn = std::make_unique<ag::nn::RNN>(1, hidden);
             register_module("rnn", *rnn);
+        } else if (kind == "lstm") {
+            lstm = std::make_unique<ag::nn::LSTM>(1, hidden);
+            register_module("lstm", *lstm);
+            if (!std::isnan(forget_bias)) set_forget_bias(*lstm, forget_bias);
+        } else if (kind == "gru") {
+            gru = std::make_unique<ag::nn::GRU>(1, hidden);
+            register_module("gru", *gru);
         } else {
             throw std::invalid_argument("RecurrentModel: unknown kind '" + kind + "' (rnn, lstm or gru)");
         }
@@ -102,7 +154,10 @@ struct RecurrentModel : SequenceModel {
     }
     // x (B, L, 1) -> (B, L, 1)
     ag::Tensor forward(const ag::Tensor& x) const override {
-        return dense->forward(std::get<0>(rnn->forward(x)));  // (B, L, H) -> (B, L, 1)
+        const ag::Tensor h = rnn ? std::get<0>(rnn->forward(x))     // (B, L, H)
+                             : lstm ? std::get<0>(lstm->forward(x))
+                                    : std::get<0>(gru->forward(x));
+        return dense->forward(h);  // (B, L, 1)
     }
 };
 
