@@ -102,6 +102,7 @@ static int run(int argc, char** argv) {
 
     // Optional: train the notebook's way first (Adam lr 0.01, MSE over the whole sequence).
     if (train_epochs > 0) {
+        std::vector<double> losses;  // [epoch − 1], this run's
         ag::optim::Adam optimizer(model.parameters(), /*lr=*/0.01);
         int64_t clipped = 0, not_finite = 0, largest_epoch = 0;  // --clip: steps shortened, ...
         double largest = 0.0;                                     // ... and the largest finite norm
@@ -120,6 +121,7 @@ static int run(int argc, char** argv) {
                 }
             }
             optimizer.step();
+            losses.push_back(loss.item());
             if (epoch == 1 || epoch == train_epochs || epoch % 10 == 0) {
                 std::printf("  training epoch %4lld/%lld  loss %.6g", (long long)epoch, (long long)train_epochs,
                             double(loss.item()));
@@ -138,6 +140,40 @@ static int run(int argc, char** argv) {
                 std::printf("; %lld steps had a gradient norm of inf or nan", (long long)not_finite);
             std::printf("\n");
         }
+        // With --clip, the same model trained again without it, for the picture: does clipping rescue it?
+        std::vector<double> unclipped;
+        if (clip > 0.0) {
+            std::unique_ptr<ex::VanishingRNNModel> twin = build(kind);
+            ag::optim::Adam twin_optimizer(twin->parameters(), /*lr=*/0.01);
+            for (int64_t epoch = 1; epoch <= train_epochs; ++epoch) {
+                twin_optimizer.zero_grad();
+                ag::Tensor loss = ag::nn::mse_loss(twin->forward(data), data);  // ()
+                loss.backward();
+                twin_optimizer.step();
+                unclipped.push_back(loss.item());
+            }
+            std::printf("without --clip the same training ends at loss %.6g (with it: %.6g)\n", unclipped.back(),
+                        losses.back());
+        }
+        ex::DataFile curve(dir + "/training_loss.dat",
+                           clip > 0.0 ? std::vector<std::string>{"epoch", "loss", "loss_without_clip"}
+                                      : std::vector<std::string>{"epoch", "loss"});
+        for (int64_t e = 0; e < train_epochs; ++e) {
+            std::vector<double> row = {double(e + 1), losses[e]};
+            if (clip > 0.0) row.push_back(unclipped[e]);
+            curve.row(row);
+        }
+        curve.close();
+        ex::Figure figure("training_loss", "Training loss");
+        ex::Panel p("Training loss, " + describe(kind) + (recurrent_scale != 1.0 ? ", W_hh x " + ex::num(recurrent_scale, 4) : ""),
+                    "epoch", "MSE loss (log scale)");
+        p.log_y = true;
+        p.series.push_back({"training_loss.dat", "1:($2 > 0 ? $2 : 1/0)", clip > 0.0 ? "clipped to norm " + ex::num(clip, 4) : "loss",
+                            "linespoints pt 7 ps 0.5 lw 2"});
+        if (clip > 0.0) p.series.push_back({"training_loss.dat", "1:($3 > 0 ? $3 : 1/0)", "without clipping", "linespoints pt 7 ps 0.5 lw 2"});
+        p.extra = "set key center right box opaque\nset format y '1e%T'";
+        figure.panels.push_back(p);
+        plotter.draw(figure);
     }
 
     // One backward pass from L = (output_{L−1} − x_{L−1})², every h_t keeping its gradient.

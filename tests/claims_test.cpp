@@ -260,6 +260,14 @@ TEST(Example06, ClipTamesTheExplosionThatStallsAdam) {
     EXPECT_EQ(plain.find("gradient norm"), std::string::npos);  // without --clip, nothing changes
     EXPECT_NE(clipped.find("--clip 1: 30 of 50 steps clipped; the largest gradient norm was 7.362e+23 (epoch 1)"),
               std::string::npos) << clipped;
+    // training_loss.dat: this run's loss and the same training without clipping, epoch by epoch.
+    const NumberTable curve = read_numbers(tmp.path + "/06_gradient_flow/training_loss.dat");
+    EXPECT_EQ(curve.header, "# epoch loss loss_without_clip");
+    ASSERT_EQ(curve.rows.size(), 50u);
+    EXPECT_EQ(curve.rows[0][1], curve.rows[0][2]);  // the same model: the first loss is before any step
+    EXPECT_LT(curve.rows[49][1], 1e-3);
+    EXPECT_GT(curve.rows[49][2], 1e20);
+    EXPECT_NEAR(curve.rows[49][2], printed_loss_at_epoch(plain, 50, 50), 1e-5 * curve.rows[49][2]);
 
     // Why the plain run is stuck (README): at the first step 415 of the 581 gradient values exceed
     // 5.83e20, where Adam's (1 − β2)·g² overflows float32; their v is inf, so their step is 0.
