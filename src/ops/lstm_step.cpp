@@ -1,8 +1,8 @@
 // lstm_step.cpp — one time step of an LSTM as two ops: the cell state, then the hidden state.
 //
 // Teaches: the LSTM cell written out, forward and backward. Composed from engine ops a step is
-// about fifteen nodes (select, matmul, add, four narrows and activations, three products, a sum,
-// a tanh); fused it is three. lstm_cell makes the new cell state c and the output gate o side by
+// seventeen nodes (select, transpose, matmul, add, four narrows, four activations, three
+// products, a sum and a tanh); fused it is three. lstm_cell makes the new cell state c and the output gate o side by
 // side, [c | o]; LSTM::forward_steps narrows c out, and lstm_hidden makes h = o ⊙ tanh(c) from
 // that tensor c. Why not one op for h and c together: h must read the tensor c_t, so that the
 // gradient on c_t (what retain_grad() shows) includes the path through h_t, as in PyTorch.
