@@ -145,10 +145,10 @@ run: $(LIB) $(TOUR_BIN)
 	@./$(BUILD)/examples/04_positional_encoding
 	@echo; echo "== Part 4 - Encoder Input (05_encoder_input) =="
 	@./$(BUILD)/examples/05_encoder_input
-	@echo; echo "== What the notebook claims - Do gradients vanish through time? ||dL/dh_t|| over 100 steps (06_gradient_flow) =="
+	@echo; echo "== What the notebook claims - Do gradients vanish through time? ||dL/dh_t|| over 100 steps, and RNN, LSTM and GRU compared (06_gradient_flow) =="
 	@./$(BUILD)/examples/06_gradient_flow
-	@echo; echo "== What the notebook claims - How far back does an RNN remember? Recall the input k steps back (07_memory_lag, 200 training steps) =="
-	@./$(BUILD)/examples/07_memory_lag --steps 200
+	@echo; echo "== What the notebook claims - How far back does an RNN remember? Recall the input k steps back (07_memory_lag, the RNN, 200 training steps) =="
+	@./$(BUILD)/examples/07_memory_lag --steps 200 --models rnn
 	@echo; echo "Data, gnuplot scripts and pictures are in out/. Rerun one part with other flags: build/examples/NAME --help"
 
 test: all
