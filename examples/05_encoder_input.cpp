@@ -1,7 +1,10 @@
-// 05_encoder_input.cpp — Part 4 of the notebook: what the encoder actually receives.
+// 05_encoder_input.cpp — Part 4 of the notebook: what the encoder actually receives, and the
+// first thing the encoder does with it.
 //
 // Encoder input = input embeddings + positional encodings: each word's vector (Part 2) plus the
 // vector of its position (Part 3). The same word at two places now gives two different inputs.
+// Then one (untrained) self-attention layer reads the sentence: every word weighs every word,
+// the 9 × 9 attention weights, drawn as a heat map labelled with the words.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,13 +39,21 @@ static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::string sentence = ex::kNotebookSentence;
     int64_t dim = 8;
+    int64_t heads = 2;
     ex::Args args("05_encoder_input", "Part 4 - Encoder Input: input embeddings + positional embeddings");
     args.option("--sentence", "TEXT", "the sentence to embed", "the notebook's sentence",
                 [&](const std::string& v) { sentence = ex::parse_sentence(v); });
     args.option("--dim", "D", "embedding size (also d_model of the encodings)", std::to_string(dim),
                 [&](const std::string& v) { dim = ex::parse_positive(v); });
+    args.option("--heads", "H", "attention heads (must divide --dim)", std::to_string(heads),
+                [&](const std::string& v) { heads = ex::parse_positive(v); });
     args.common(common);
     args.parse(argc, argv);
+    if (dim % heads != 0) {
+        std::fprintf(stderr, "05_encoder_input: error: --heads: %lld heads do not divide --dim %lld (see --help)\n",
+                     (long long)heads, (long long)dim);
+        return 2;
+    }
     const std::string dir = common.out + "/05_encoder_input";
     ex::make_dir(dir);
 
@@ -54,6 +65,10 @@ static int run(int argc, char** argv) {
     const int64_t n = tokens.size(1);
     ag::manual_seed(common.seed);
     ag::nn::Embedding embedding_layer(static_cast<int64_t>(vocab.size()), dim);
+    // Built now, from the same seeded stream, as torch.manual_seed(s); nn.Embedding(9, 8);
+    // nn.MultiheadAttention(8, 2, batch_first=True): it draws after the embedding, so the
+    // embeddings stay Part 2's, and its weights are PyTorch's.
+    ag::nn::MultiheadAttention attention(dim, heads);
     ag::Tensor embeddings = embedding_layer.forward(tokens);  // (1, n, dim)
 
     // ---- Part 3 again: one encoding per position ---------------------------------------------
@@ -67,6 +82,25 @@ static int run(int argc, char** argv) {
     std::cout << "sentence: " << sentence << "\n"
               << "final_input = embeddings + pos_embed, (1, " << n << ", " << dim << "):\n"
               << final_input << "\n";
+
+    // ---- Part 4 continued: one self-attention layer over the encoder input --------------------
+    // query = key = value = final_input. weights[0, i, j] = softmax_j(q_i · k_j / √(dim/heads)),
+    // averaged over the heads: how much word i takes from word j; each row sums to 1.  (1, n, n)
+    auto [attention_output, attention_weights] = attention.forward(final_input, final_input, final_input);
+    std::cout << "\nself-attention over final_input: an untrained MultiheadAttention(" << dim << ", " << heads
+              << "), query = key = value = final_input; its output is " << ag::shape_str(attention_output.shape())
+              << ".\nattention weights, averaged over the " << heads
+              << " heads (row: the query word, column: the key word it looks at; each row sums to 1):\n";
+    size_t label = 0;
+    for (const std::string& w : words) label = std::max(label, w.size());
+    std::printf("%*s", int(label), "");
+    for (const std::string& w : words) std::printf(" %7s", w.substr(0, 7).c_str());
+    std::printf("\n");
+    for (int64_t i = 0; i < n; ++i) {
+        std::printf("%-*s", int(label), words[i].c_str());
+        for (int64_t j = 0; j < n; ++j) std::printf(" %7.4f", attention_weights.at({0, i, j}));
+        std::printf("\n");
+    }
 
     // ---- data and plot -------------------------------------------------------------------------
     write_word_table(dir + "/embeddings.dat", words, word_to_index, embeddings);
@@ -90,6 +124,20 @@ static int run(int argc, char** argv) {
     for (int64_t j = 0; j < n; ++j) word_tics += (j ? ", " : "") + ex::gp_quote(words[j]) + " " + std::to_string(j);
     word_tics += ")";
 
+    std::vector<std::string> weight_columns = {"query_word"};
+    for (int64_t j = 0; j < n; ++j) weight_columns.push_back("w" + std::to_string(j));
+    ex::DataFile weight_table(dir + "/attention_weights.dat", weight_columns,
+                              "Self-attention weights of an untrained MultiheadAttention(" + std::to_string(dim) +
+                                  ", " + std::to_string(heads) + ") over final_input, averaged over the heads.\n"
+                                  "One row per query word; w<j> = the weight it gives to word j of the sentence "
+                                  "(each row sums to 1).");
+    for (int64_t i = 0; i < n; ++i) {
+        std::vector<std::string> row = {words[i]};
+        for (int64_t j = 0; j < n; ++j) row.push_back(ex::num(attention_weights.at({0, i, j})));
+        weight_table.row(row);
+    }
+    weight_table.close();
+
     ex::Plotter plotter(common.plot, dir, "05_encoder_input");
     ex::Figure figure("encoder_input", "Encoder input = input embeddings + positional embeddings");
     figure.columns = 3;
@@ -105,6 +153,26 @@ static int run(int argc, char** argv) {
     p.extra += "\nset ytics 1";
     figure.panels = {e, p, f};
     plotter.draw(figure);
+
+    // The attention weights: white (0) to red (the largest weight), query words down, key words across.
+    double top = 0.0;
+    for (float v : attention_weights.values()) top = std::max(top, double(v));
+    top = std::min(1.0, std::ceil(top * 20.0) / 20.0);
+    ex::Figure heat("attention_weights", "Self-attention weights over the encoder input (untrained)");
+    heat.width = 760;
+    heat.height = 640;
+    heat.ascii_friendly = false;
+    ex::Panel a = ex::heat_map("attention weights, MultiheadAttention(" + std::to_string(dim) + ", " +
+                                   std::to_string(heads) + "), mean of the heads",
+                               "attention_weights.dat", 2, rows, rows, top, "key word (looked at)",
+                               "query word (looking)");
+    std::string key_tics = "set xtics rotate by 45 right (";
+    for (int64_t j = 0; j < n; ++j) key_tics += (j ? ", " : "") + ex::gp_quote(words[j]) + " " + std::to_string(j);
+    key_tics += ")";
+    a.extra += "\nset palette defined (0 'white', 1 '#b2182b')\nset cbrange [0:" + ex::num(top) + "]\n" +
+               word_tics + "\n" + key_tics;
+    heat.panels = {a};
+    plotter.draw(heat);
     plotter.print_summary();
     return 0;
 }

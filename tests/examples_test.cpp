@@ -263,6 +263,68 @@ TEST(Example05, FinalInputIsPyTorchEmbeddingsPlusSinCos) {
     EXPECT_TRUE(fs::exists(dir + "encoder_input.gp"));
 }
 
+TEST(Example05, AttentionWeightsAreNineRowsOfProbabilitiesOverTheWords) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("05_encoder_input", "--plot none --out " + tmp.path, tmp.path), 0);
+    std::ifstream in(tmp.path + "/05_encoder_input/attention_weights.dat");
+    std::vector<std::string> comments;
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("#", 0) == 0) {
+            comments.push_back(line);
+            continue;
+        }
+        std::istringstream cells(line);
+        rows.emplace_back();
+        for (std::string c; cells >> c;) rows.back().push_back(c);
+    }
+    ASSERT_EQ(comments.size(), 3u);  // what the table is (two lines), then the column names
+    EXPECT_NE(comments[0].find("Self-attention weights of an untrained MultiheadAttention(8, 2)"), std::string::npos);
+    EXPECT_EQ(comments[2], "# query_word w0 w1 w2 w3 w4 w5 w6 w7 w8");
+    ASSERT_EQ(rows.size(), 9u);
+
+    // The same weights from an independent computation: PyTorch's embeddings plus the sinusoids,
+    // the engine's seeded MultiheadAttention(8, 2) (its initialisation is checked against PyTorch's
+    // in the parity case init_gated_attention and in MultiheadAttention.InitialisationIsPyTorchs),
+    // and attention as plain loops in double.
+    ag::manual_seed(0);
+    ag::nn::Embedding skip(9, 8);  // draws what the example's embedding draws first
+    ag::nn::MultiheadAttention attention(8, 2);
+    auto x = [&](int64_t l, int64_t c) { return kTorchEmbeddings[l][c] + pe(static_cast<int>(l), static_cast<int>(c), 8); };
+    auto proj = [&](int64_t block, int64_t l, int64_t r) {  // row r of the q (0), k (1) or v (2) projection
+        double s = attention.in_proj_bias.values()[block * 8 + r];
+        for (int64_t c = 0; c < 8; ++c) s += double(attention.in_proj_weight.at({block * 8 + r, c})) * x(l, c);
+        return s;
+    };
+    for (int64_t i = 0; i < 9; ++i) {
+        ASSERT_EQ(rows[i].size(), 10u);
+        EXPECT_EQ(rows[i][0], kSentenceWords[i]);
+        std::vector<double> want(9, 0.0);
+        for (int64_t h = 0; h < 2; ++h) {  // two heads of width 4: softmax of q·k/2, then their mean
+            std::vector<double> e(9);
+            double total = 0;
+            for (int64_t j = 0; j < 9; ++j) {
+                double s = 0;
+                for (int64_t r = 4 * h; r < 4 * h + 4; ++r) s += proj(0, i, r) * proj(1, j, r);
+                total += e[j] = std::exp(s / 2.0);
+            }
+            for (int64_t j = 0; j < 9; ++j) want[j] += e[j] / total / 2.0;
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < 9; ++j) {
+            const double w = std::stod(rows[i][1 + j]);
+            EXPECT_GT(w, 0.0);
+            EXPECT_NEAR(w, want[j], 2e-6) << i << "," << j;
+            sum += w;
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-6) << "row " << i;
+    }
+    EXPECT_TRUE(fs::exists(tmp.path + "/05_encoder_input/attention_weights.gp"));
+    const std::string out = read_all(tmp.path + "/stdout.txt");
+    EXPECT_NE(out.find("attention weights, averaged over the 2 heads"), std::string::npos) << out;
+    EXPECT_NE(out.find("learning."), std::string::npos);
+}
+
 // ---- flags -------------------------------------------------------------------------------------
 
 TEST(ExampleFlags, MistakesExitWithStatus2AndWriteNothing) {
@@ -276,6 +338,7 @@ TEST(ExampleFlags, MistakesExitWithStatus2AndWriteNothing) {
         {"03_embeddings", "--sentence '   '"},   {"03_embeddings", "--dim -8"},
         {"04_positional_encoding", "--d-model 0"}, {"04_positional_encoding", "--positions abc"},
         {"05_encoder_input", "--sentence ''"},   {"05_encoder_input", "--length 5"},
+        {"05_encoder_input", "--heads 3"},       {"05_encoder_input", "--dim 5"},
         {"01_rnn_context", "--jobs 0"},          {"02_vanishing_gradient", "--jobs -2"},
         {"02_vanishing_gradient", "--jobs two"}, {"03_embeddings", "--jobs 2"}};
     TempDir tmp;
@@ -363,7 +426,7 @@ TEST(ExamplePlots, RealGnuplotDrawsEveryPicture) {
     for (const char* png : {"01_rnn_context/predictions_L6.png", "01_rnn_context/loss.png",
                             "02_vanishing_gradient/loss_L6_E3.png", "03_embeddings/embeddings.png",
                             "04_positional_encoding/pe_heatmap.png", "04_positional_encoding/pe_curves.png",
-                            "05_encoder_input/encoder_input.png"}) {
+                            "05_encoder_input/encoder_input.png", "05_encoder_input/attention_weights.png"}) {
         EXPECT_TRUE(is_png(tmp.path + "/" + png)) << png;
     }
 }

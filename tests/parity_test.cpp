@@ -92,7 +92,7 @@ std::string with(std::string text, const std::string& from, const std::string& t
 
 TEST(Parity, EveryCaseInTestsParityPasses) {
     std::vector<std::string> files = parity::case_files("tests/parity");
-    EXPECT_EQ(files.size(), 14u);
+    EXPECT_EQ(files.size(), 20u);
     for (const std::string& f : files) {
         parity::CaseResult r = parity::run_case_file(f);
         EXPECT_TRUE(r.passed) << parity::format_result(r);
@@ -194,6 +194,49 @@ TEST_F(ParityFiles, ClipGradNormInputs) {
     EXPECT_TRUE(parity::run_case_file(write("empty.txt", head + "tensor grad0 0 3\n\ntensor grad1 2\n3 4\n" +
                                                              tail + "expect clipped:grad0 0 3\n\n"))
                     .passed);
+}
+
+TEST_F(ParityFiles, HandMadeCrossEntropyAndSoftmaxCases) {
+    // logits [0, 0], class 1: log softmax = [−ln 2, −ln 2], loss = ln 2; grad = softmax − one_hot = [0.5, −0.5].
+    const std::string ce = "case cross_entropy\ntensor logits 1 2\n0 0\ntensor targets 1\n1\n"
+                           "expect loss\n0.693147181\nexpect grad:logits 1 2\n0.5 -0.5\n";
+    parity::CaseResult r = parity::run_case_file(write("ce.txt", ce));
+    EXPECT_TRUE(r.passed) << r.message;
+    // softmax([0, ln 3]) = [0.25, 0.75]; target [0, 0]: loss = (0.0625 + 0.5625)/2 = 0.3125,
+    // g = y (2/2 · (y − 0)), Σ g·y = 0.625, dx = y ⊙ (g − 0.625) = [0.25·(−0.375), 0.75·0.125].
+    const std::string sm = "case softmax\nparam dim -1\nparam log 0\ntensor input 2\n0 1.09861229\n"
+                           "tensor target 2\n0 0\nexpect output 2\n0.25 0.75\nexpect loss\n0.3125\n"
+                           "expect grad:input 2\n-0.09375 0.09375\n";
+    r = parity::run_case_file(write("sm.txt", sm));
+    EXPECT_TRUE(r.passed) << r.message;
+}
+
+TEST_F(ParityFiles, AttentionKindsInputs) {
+    const std::string mha = "case multihead_attention\nparam embed_dim 6\nparam num_heads 4\nparam causal 0\n"
+                            "param self_attention 1\nexpect loss\n0\n";
+    EXPECT_TRUE(fails_at(mha, 1, "embed_dim 6 is not divisible by num_heads 4"));
+    EXPECT_TRUE(fails_at(with(mha, "num_heads 4", "num_heads 2"), 1, "needs 'tensor input' (missing)"));
+    EXPECT_TRUE(fails_at(with(mha, "causal 0", "causal 2"), 4, "param causal = 2 must be a whole number in [0, 1]"));
+    const std::string narrow_input = "tensor input 1 2 5\n0 0 0 0 0 0 0 0 0 0\nexpect";
+    EXPECT_TRUE(fails_at(with(with(mha, "num_heads 4", "num_heads 2"), "expect", narrow_input), 6,
+                         "tensor input has shape [1, 2, 5] but must be [batch, length >= 1, 6]"));
+    const std::string no_weights = "tensor input 1 1 6\n0 0 0 0 0 0\ntensor target 1 1 6\n0 0 0 0 0 0\nexpect";
+    EXPECT_TRUE(fails_at(with(with(mha, "num_heads 4", "num_heads 2"), "expect", no_weights), 1,
+                         "MultiheadAttention(6, 2) has 168 parameter values but the file gives only 12"));
+    EXPECT_TRUE(fails_at("case softmax\nparam dim 2\nparam log 0\ntensor input 2 2\n1 2 3 4\nexpect loss\n0\n", 2,
+                         "param dim = 2 must be a whole number in [-2, 1]"));
+    EXPECT_TRUE(fails_at("case cross_entropy\ntensor logits 1 2\n0 0\ntensor targets 1\n2\nexpect loss\n0\n", 5,
+                         "target 2.000000 (value 0) is not a whole number in [0, 2)"));
+    EXPECT_TRUE(fails_at("case cross_entropy\ntensor logits 2\n0 0\ntensor targets 1\n1\nexpect loss\n0\n", 2,
+                         "tensor logits has shape [2] but must be [N, C]"));
+    EXPECT_TRUE(fails_at("case layer_norm\nparam normalized_shape 3\nparam eps 1e-5\ntensor input 2 2\n1 2 3 4\n"
+                         "expect loss\n0\n",
+                         4, "tensor input has shape [2, 2] but must be [..., 3]"));
+    const std::string head = "case init\nparam seed 0\n";
+    const std::string tail = "expect m.weight 1 1\n0\n";
+    EXPECT_TRUE(fails_at(head + "module m MultiheadAttention 6 4\n" + tail, 3, "embed_dim 6 is not divisible by num_heads 4"));
+    EXPECT_TRUE(fails_at(head + "module m MultiheadAttention 6\n" + tail, 3, "module MultiheadAttention takes embed_dim num_heads"));
+    EXPECT_TRUE(fails_at(head + "module m LayerNorm 4 4\n" + tail, 3, "module LayerNorm takes normalized_shape"));
 }
 
 // ---- malformed files: a failure with file:line, never a crash --------------------------------

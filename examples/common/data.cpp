@@ -4,6 +4,7 @@
 // written is an exception naming the path, never a silently missing table.
 #include "data.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,9 +33,15 @@ std::vector<std::string> value_columns(int64_t count, const std::string& prefix)
     return names;
 }
 
-DataFile::DataFile(const std::string& path, const std::vector<std::string>& columns)
+DataFile::DataFile(const std::string& path, const std::vector<std::string>& columns, const std::string& comment)
     : path_(path), columns_(columns.size()) {
-    std::string header = "#";
+    std::string header;
+    for (size_t start = 0; start < comment.size();) {  // each comment line as "# line"
+        size_t end = std::min(comment.find('\n', start), comment.size());
+        header += "# " + comment.substr(start, end - start) + "\n";
+        start = end + 1;
+    }
+    header += "#";
     for (const std::string& c : columns) header += " " + c;
     out_.open(path_);
     if (!(out_ << header << "\n")) throw std::runtime_error("cannot write '" + path_ + "'");

@@ -23,7 +23,8 @@ std::vector<std::string> value_columns(int64_t count, const std::string& prefix 
 class DataFile {
 public:
     // Opens `path` for writing and writes the header "# col col ...". Throws if it cannot.
-    DataFile(const std::string& path, const std::vector<std::string>& columns);
+    // A `comment` (one or more lines) goes first, each line as "# line": what the table is.
+    DataFile(const std::string& path, const std::vector<std::string>& columns, const std::string& comment = "");
     // One row; the number of cells must equal the number of columns (throws otherwise).
     void row(const std::vector<std::string>& cells);
     void row(const std::vector<double>& values);

@@ -7,8 +7,10 @@
 
 #include "ag/autograd.h"
 #include "ag/gradcheck.h"
+#include "ag/nn/attention.h"
 #include "ag/nn/embedding.h"
 #include "ag/nn/gru.h"
+#include "ag/nn/layer_norm.h"
 #include "ag/nn/linear.h"
 #include "ag/nn/loss.h"
 #include "ag/nn/lstm.h"

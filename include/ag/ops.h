@@ -55,6 +55,7 @@ Tensor square(const Tensor& x);
 // a [n, k] · b [k, m] -> [n, m]
 // a [..., n, k] · b [k, m] -> [..., n, m]   (b shared by every leading index: a Linear on [B, L, in])
 // a [B, n, k] · b [B, k, m] -> [B, n, m]    (one product per batch entry)
+// a [B, h, n, k] · b [B, h, k, m] -> [B, h, n, m]  (any number of batch dims, equal in a and b: attention's heads)
 Tensor matmul(const Tensor& a, const Tensor& b);
 // x [..., in] · weightᵀ [in, out] + bias [out] -> [..., out], as one op (see matmul.cpp for why).
 // bias may be undefined (no bias).
@@ -68,7 +69,7 @@ Tensor mean(const Tensor& x, int64_t dim, bool keepdim = false);  // as sum, div
 
 // ---- shape and indexing (src/ops/shape.cpp) --------------------------------------------------
 Tensor reshape(const Tensor& x, const Shape& shape);          // same values, new shape; one size may be -1
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);  // swaps two dims
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);  // swaps any two dims: [B, L, h, d], 1, 2 -> [B, h, L, d]
 // The slice [start, start+length) of dim: [.., d, ..] -> [.., length, ..]
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 // One index of dim, the dim removed: x [B, L, H], select(x, 1, t) -> [B, H] (time step t)
@@ -77,6 +78,30 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
 // Joins tensors along an existing dim: [B, 2, H] and [B, 3, H], dim 1 -> [B, 5, H]
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+
+// ---- softmax (src/ops/softmax.cpp) -----------------------------------------------------------
+// Along dim: softmax(x)_i = e^(x_i − m) / Σ_j e^(x_j − m), log_softmax(x)_i = x_i − m − log Σ_j e^(x_j − m),
+// m = the max of the slice (the same numbers, but e^(·) never overflows: inputs of ±1000 are fine).
+// x [.., d, ..] -> [.., d, ..]; each slice along dim of softmax sums to 1.
+// A slice whose inputs are all −∞ (every entry masked) has no probability to share out: softmax
+// gives 0 for each entry (PyTorch gives NaN) and log_softmax −∞; no gradient flows back from it.
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+// ---- masking (src/ops/masked_fill.cpp) -------------------------------------------------------
+// value where mask is 1, x where mask is 0. mask holds only 0 and 1 (PyTorch's False and True, as
+// floats) and broadcasts to x's shape: x [B, heads, Lq, Lk] with mask [Lq, Lk] -> [B, heads, Lq, Lk].
+// value may be −infinity (a score that a softmax then turns into a weight of exactly 0).
+Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
+// [rows, cols] (cols = -1: square): 1 where j > i, 0 elsewhere. As an attention mask, query i
+// then sees keys 0..i only, never a later one (PyTorch's boolean upper-triangular attn_mask).
+Tensor causal_mask(int64_t rows, int64_t cols = -1);
+
+// ---- layer normalisation (src/ops/layer_norm.cpp) --------------------------------------------
+// Over the last dim: y = (x − mean) / √(var + eps) · weight + bias, var biased (divided by D).
+// x [..., D], weight [D], bias [D] -> [..., D]. An undefined weight counts as 1, bias as 0.
+// One op with its backward written out (equal to the composed ops; see layer_norm.cpp).
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
 
 // ---- gather (src/ops/gather.cpp) -------------------------------------------------------------
 // Rows of a table picked by integer indices: table [N, D], indices (any shape S, integral values

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ag/ag.h"
+#include "compute_attention.h"
 #include "compute_gates.h"
 #include "parity.h"
 
@@ -410,8 +411,22 @@ Results run_init(Inputs& in) {
                 in.fail(m.line, "module " + m.name + " is too large for a parity case");
             if (m.type == "LSTM") mod = std::make_unique<ag::nn::LSTM>(m.args[0], H, layers);
             else mod = std::make_unique<ag::nn::GRU>(m.args[0], H, layers);
+        } else if (m.type == "MultiheadAttention") {
+            arg_count(2, 2, "embed_dim num_heads");
+            if (m.args[0] % m.args[1] != 0)
+                in.fail(m.line, "module " + m.name + ": embed_dim " + std::to_string(m.args[0]) +
+                                    " is not divisible by num_heads " + std::to_string(m.args[1]));
+            count = 4 * m.args[0] * (m.args[0] + 1);
+            if (total + count > 50000000)
+                in.fail(m.line, "module " + m.name + " is too large for a parity case");
+            mod = std::make_unique<ag::nn::MultiheadAttention>(m.args[0], m.args[1]);
+        } else if (m.type == "LayerNorm") {
+            arg_count(1, 1, "normalized_shape");
+            count = 2 * m.args[0];
+            mod = std::make_unique<ag::nn::LayerNorm>(m.args[0]);
         } else {
-            in.fail(m.line, "unknown module type '" + m.type + "' (known: RNN, LSTM, GRU, Linear, Embedding)");
+            in.fail(m.line, "unknown module type '" + m.type +
+                                "' (known: RNN, LSTM, GRU, Linear, Embedding, MultiheadAttention, LayerNorm)");
         }
         total += count;
         for (auto& [name, p] : mod->named_parameters()) r[m.name + "." + name] = p.detach();
@@ -433,6 +448,10 @@ std::map<std::string, Tensor> compute(const Case& c) {
     if (c.kind == "init") return run_init(in);
     if (c.kind == "lstm") return compute_lstm(c);  // compute_gates.cpp
     if (c.kind == "gru") return compute_gru(c);
+    if (c.kind == "multihead_attention") return compute_multihead_attention(c);  // compute_attention.cpp
+    if (c.kind == "layer_norm") return compute_layer_norm(c);
+    if (c.kind == "softmax") return compute_softmax(c);
+    if (c.kind == "cross_entropy") return compute_cross_entropy(c);
     in.fail(c.kind_line, "unknown case kind '" + c.kind + "'");
 }
 

@@ -47,7 +47,8 @@ struct Case {
     std::string file;  // the path, as used in messages
     std::string name;  // the file name without directory and ".txt"
     std::string kind;  // linear, rnn, embedding, adam, train_rnn_model, positional_encoding,
-                       // clip_grad_norm, init, lstm, gru
+                       // clip_grad_norm, init, lstm, gru, multihead_attention,
+                       // layer_norm, softmax, cross_entropy
     int kind_line = 0;
     std::map<std::string, ParamText> params;
     std::vector<ModuleText> modules;                          // in file order

@@ -19,6 +19,7 @@ const std::vector<std::string> kKinds = {
     "linear", "rnn", "embedding", "adam", "train_rnn_model", "positional_encoding",
     "clip_grad_norm", "init",
     "lstm", "gru",
+    "multihead_attention", "layer_norm", "softmax", "cross_entropy",
 };
 
 bool known_kind(const std::string& kind) {
