@@ -161,6 +161,36 @@ struct RecurrentModel : SequenceModel {
     }
 };
 
+// The transformer's answer (08_attention_memory): Linear(1 -> d) lifts each input to width d,
+// the notebook's sinusoidal positional encoding is added (so that a step knows where it is), one
+// causal self-attention layer lets step t look at any step ≤ t directly, and Linear(d -> 1) reads
+// each step out. Built in that order after manual_seed: embed, attention, head.
+struct AttentionModel : SequenceModel {
+    ag::nn::Linear embed;                  // Linear(1, d)
+    ag::nn::MultiheadAttention attention;  // MultiheadAttention(d, heads), causal
+    ag::nn::Linear head;                   // Linear(d, 1)
+    int64_t width;
+
+    explicit AttentionModel(int64_t d, int64_t heads = 1) : embed(1, d), attention(d, heads), head(d, 1), width(d) {
+        register_module("embed", embed);
+        register_module("attention", attention);
+        register_module("head", head);
+    }
+    // x (B, L, 1) -> (B, L, 1); `weights`, if given, receives the attention weights (B, L, L)
+    ag::Tensor forward(const ag::Tensor& x, ag::Tensor* weights) const {
+        const int64_t L = x.size(1);
+        if (pe_.size(0) < L) pe_ = ag::nn::positional_encoding(L, width);   // (L, d), kept for the next call
+        ag::Tensor e = embed.forward(x) + ag::narrow(pe_, 0, 0, L);          // (B, L, d) + (L, d)
+        auto [out, w] = attention.forward(e, e, e, ag::Tensor(), /*causal=*/true);  // (B, L, d), (B, L, L)
+        if (weights) *weights = w;
+        return head.forward(out);  // (B, L, 1)
+    }
+    ag::Tensor forward(const ag::Tensor& x) const override { return forward(x, nullptr); }
+
+private:
+    mutable ag::Tensor pe_ = ag::Tensor::zeros({0, 1});  // the positional encoding of the longest input yet
+};
+
 // sqrt(sum of squares) of every gradient of `module`'s parameters (0 for those without one).
 inline double grad_norm(const ag::nn::Module& module) {
     double total = 0.0;
