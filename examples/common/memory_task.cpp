@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "data.h"
+#include "plot.h"
 
 namespace ex {
 
@@ -33,7 +34,9 @@ int64_t memory_sequence_length(MemoryTask task, int64_t lag, int64_t delay_lengt
     return task == MemoryTask::First ? lag + 1 : delay_length;
 }
 
-std::vector<MemoryRun> run_memory_tests(const MemorySetup& s, const ModelMaker& make_model, int64_t jobs) {
+std::vector<MemoryRun> run_memory_tests(
+    const MemorySetup& s, const ModelMaker& make_model, int64_t jobs,
+    const std::function<void(size_t run, const SequenceModel& model, const ag::Tensor& held_out)>& inspect) {
     std::vector<MemoryRun> runs;  // the configurations, in the order of the table
     for (const std::string& model : s.models)
         for (int64_t hidden : s.hidden_sizes)
@@ -58,6 +61,7 @@ std::vector<MemoryRun> run_memory_tests(const MemorySetup& s, const ModelMaker& 
         }
 
         ag::NoGradGuard no_grad;
+        if (inspect) inspect(static_cast<size_t>(i), *model, held_out);
         r.mse = memory_loss(s.task, model->forward(held_out), held_out, r.lag).item();
         r.baseline = memory_loss(s.task, ag::Tensor::zeros(held_out.shape()), held_out, r.lag).item();
         log.printf("  %-9s hidden %3lld  lag %3lld  seed %llu  held-out mse %.4f  (baseline %.4f)\n", r.model.c_str(),
@@ -227,6 +231,97 @@ std::vector<uint64_t> parse_seed_list(const std::string& text) {
         seeds.push_back(seed);
     }
     return seeds;
+}
+
+// ---- a whole memory example -------------------------------------------------------------------
+
+static std::string join_words(const std::vector<std::string>& words, const char* sep) {
+    std::string out;
+    for (const std::string& w : words) out += (out.empty() ? "" : sep) + w;
+    return out;
+}
+static std::string join_numbers(const std::vector<int64_t>& v) {
+    std::string out;
+    for (int64_t x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
+    return out;
+}
+
+int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
+    CommonOptions common;
+    MemorySetup setup;
+    setup.models = ex_.default_models;
+    setup.length = ex_.delay_length;
+    double forget_bias = std::nan("");  // --forget-bias (LSTM only); NaN: as drawn
+    // Defaults depend on the task; a flag given on the command line wins.
+    std::vector<int64_t> lags, hidden_sizes;
+    int64_t steps = 0, jobs = 1;
+    std::vector<uint64_t> seeds;
+    const std::string program = ex_.program;
+    Args args(program, ex_.about);
+    args.option("--task", "T", "delay: x[t-k] at every step | first: x[0] at the last of k + 1 steps", "delay",
+                [&](const std::string& v) { setup.task = parse_memory_task(v); });
+    args.option("--models", "M1,M2,...", "which models: " + join_words(ex_.known_models, ", ") + " (each reads 1 number per step, width H)",
+                join_words(ex_.default_models, ","), [&](const std::string& v) { setup.models = parse_model_list(v, ex_.known_models); });
+    args.option("--forget-bias", "B", "LSTM: set the forget-gate rows of bias_ih to B (1 or 3: starts open)", "as drawn",
+                [&](const std::string& v) { forget_bias = parse_number(v); });
+    args.option("--lags", "K1,K2,...", "how many steps back to recall (0 = the current input)",
+                "delay: " + join_numbers(ex_.delay_lags) + "; first: " + join_numbers(ex_.first_lags),
+                [&](const std::string& v) { lags = parse_count_list(v); });
+    args.option("--hidden", "H1,H2,...", "hidden sizes (the attention width) to compare",
+                "delay: " + join_numbers(ex_.delay_hidden) + "; first: " + join_numbers(ex_.first_hidden),
+                [&](const std::string& v) { hidden_sizes = parse_positive_list(v); });
+    args.option("--steps", "N", "training steps (Adam lr 0.01), each on a fresh random batch",
+                "delay: " + std::to_string(ex_.delay_steps) + "; first: " + std::to_string(ex_.first_steps),
+                [&](const std::string& v) { steps = parse_positive(v); });
+    args.option("--length", "L", "delay: steps per sequence (must exceed every lag); first: k + 1",
+                std::to_string(setup.length), [&](const std::string& v) { setup.length = parse_positive(v); });
+    args.option("--batch", "B", "sequences per training step", std::to_string(setup.batch),
+                [&](const std::string& v) { setup.batch = parse_positive(v); });
+    args.option("--seeds", "S1,S2,...", "run every configuration once per seed (instead of --seed)", "--seed",
+                [&](const std::string& v) { seeds = parse_seed_list(v); });
+    args.common(common);
+    args.jobs(jobs);
+    args.parse(argc, argv);
+
+    const bool delay = setup.task == MemoryTask::Delay;
+    setup.lags = !lags.empty() ? lags : delay ? ex_.delay_lags : ex_.first_lags;
+    setup.hidden_sizes = !hidden_sizes.empty() ? hidden_sizes : delay ? ex_.delay_hidden : ex_.first_hidden;
+    setup.steps = steps > 0 ? steps : delay ? ex_.delay_steps : ex_.first_steps;
+    setup.seeds = !seeds.empty() ? seeds : std::vector<uint64_t>{common.seed};
+    auto refuse = [&](const std::string& message) {  // a check across flags: one line, status 2
+        std::fprintf(stderr, "%s: error: %s (see --help)\n", program.c_str(), message.c_str());
+        return 2;
+    };
+    for (int64_t lag : setup.lags) {
+        if (delay && lag >= setup.length)
+            return refuse("--lags: lag " + std::to_string(lag) + " needs --length above " + std::to_string(lag) +
+                          ", got " + std::to_string(setup.length));
+        if (lag > 100000) return refuse("--lags: " + std::to_string(lag) + " is more than 100000");
+    }
+    for (int64_t H : setup.hidden_sizes)
+        if (H > 4096) return refuse("--hidden: " + std::to_string(H) + " is more than 4096");
+    const std::string dir = common.out + "/" + program;
+    make_dir(dir);
+    Plotter plotter(common.plot, dir, program);
+
+    if (delay) std::printf("recall the input k steps back: random N(0, 1) sequences of %lld steps", (long long)setup.length);
+    else std::printf("recall the first input at the last of k + 1 steps: random N(0, 1) sequences");
+    std::printf(", %lld training steps of batch %lld, evaluated on %lld held-out sequences\n", (long long)setup.steps,
+                (long long)setup.batch, (long long)setup.eval_batch);
+    // One configuration per (model, hidden size, lag, seed); up to --jobs of them train at the same
+    // time, each on its own thread with its own data and model (jobs.h).
+    auto make_model = [&](const std::string& name, int64_t hidden) { return ex_.make_model(name, hidden, forget_bias); };
+    const std::vector<MemoryRun> runs = run_memory_tests(setup, make_model, jobs, ex_.inspect);
+    auto label = [&](const std::string& name) {  // "RNN", "GRU", "LSTM, forget bias 3", "attention"
+        if (name == "rnn") return std::string("RNN");
+        if (name == "gru") return std::string("GRU");
+        if (name == "lstm") return "LSTM" + (std::isnan(forget_bias) ? std::string() : ", forget bias " + num(forget_bias, 4));
+        return name;
+    };
+    report_memory_tests(setup, runs, dir, "Memory: error of recalling an input k steps back", label, plotter);
+    if (ex_.report) ex_.report(setup, runs, dir, plotter);
+    plotter.print_summary();
+    return 0;
 }
 
 }  // namespace ex

@@ -65,7 +65,10 @@ struct MemoryRun {
 // (jobs.h), printing one line per run as it finishes. Each run draws its held-out set, then its
 // training batches, from a Generator seeded with its seed, and builds its model right after
 // manual_seed(seed): every model of a seed sees the same data.
-std::vector<MemoryRun> run_memory_tests(const MemorySetup& setup, const ModelMaker& make_model, int64_t jobs);
+// inspect, if set, is called on the run's thread after training (see MemoryExample).
+std::vector<MemoryRun> run_memory_tests(
+    const MemorySetup& setup, const ModelMaker& make_model, int64_t jobs,
+    const std::function<void(size_t run, const SequenceModel& model, const ag::Tensor& held_out)>& inspect = nullptr);
 
 // A run counts as solved when its held-out error is below this (the baseline is about 1).
 constexpr double kSolved = 0.05;
@@ -78,6 +81,32 @@ constexpr double kSolved = 0.05;
 void report_memory_tests(const MemorySetup& setup, const std::vector<MemoryRun>& runs, const std::string& dir,
                          const std::string& title, const std::function<std::string(const std::string&)>& label,
                          Plotter& plotter);
+
+// ---- a whole memory example (07 and 08 are this, with their own defaults and models) ---------
+
+struct MemoryExample {
+    const char* program;  // "07_memory_lag": its name, for errors and the out folder
+    const char* about;    // one line for --help
+    std::vector<std::string> known_models, default_models;  // --models
+    std::vector<int64_t> delay_lags, first_lags;             // --lags, per task
+    std::vector<int64_t> delay_hidden, first_hidden;         // --hidden, per task
+    int64_t delay_steps = 500, first_steps = 1500;           // --steps, per task
+    int64_t delay_length = 48;                               // --length (delay only)
+    // Builds the model `name` of width `hidden`, right after manual_seed; forget_bias is --forget-bias
+    // (NaN when not given).
+    std::function<std::unique_ptr<SequenceModel>(const std::string& name, int64_t hidden, double forget_bias)> make_model;
+    // Optional: called on the run's thread once its model is trained, with its held-out set (E, L, 1).
+    std::function<void(size_t run, const SequenceModel& model, const ag::Tensor& held_out)> inspect;
+    // Optional: more output once every run is done (pictures of what `inspect` kept).
+    std::function<void(const MemorySetup& setup, const std::vector<MemoryRun>& runs, const std::string& dir,
+                       Plotter& plotter)>
+        report;
+};
+
+// Reads the flags (--task, --models, --lags, --hidden, --steps, --length, --batch, --seeds,
+// --forget-bias, --seed, --out, --plot, --jobs), trains every configuration and reports; returns
+// the exit status (2 for a bad flag, with one line on stderr and nothing written).
+int run_memory_example(const MemoryExample& example, int argc, char** argv);
 
 // "rnn,lstm" -> {"rnn", "lstm"}; each word must be one of `known`, once (throws otherwise).
 std::vector<std::string> parse_model_list(const std::string& text, const std::vector<std::string>& known);
