@@ -102,7 +102,7 @@ private:
 
     // What is at pos_, for messages: "'x'", "byte 0x07", "the end of the text".
     std::string describe_here() const {
-        if (pos_ >= s_.size()) return "end of the text";
+        if (pos_ >= s_.size()) return "the end of the text";
         const unsigned char c = static_cast<unsigned char>(s_[pos_]);
         if (c >= 0x20 && c < 0x7F) return std::string("'") + static_cast<char>(c) + "'";
         static const char* hex = "0123456789abcdef";
