@@ -74,18 +74,18 @@ LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
     }
     // 2. Match every parameter to its value, collecting every problem before deciding.
     LoadResult result;
-    std::vector<std::string> problems;
-    std::vector<std::pair<Tensor, const Tensor*>> copies;  // (parameter, its new values)
-    std::set<std::string> own;                             // the module's names
+    std::vector<std::string> missing, unexpected, misshapen;  // for the message: "name [shape]"
+    std::vector<std::pair<Tensor, const Tensor*>> copies;     // (parameter, its new values)
+    std::set<std::string> own;                                // the module's names
     for (const auto& [name, p] : named_parameters()) {
         own.insert(name);
         auto it = given.find(name);
         if (it == given.end()) {
             result.missing_keys.push_back(name);
-            if (strict) problems.push_back("missing " + name + " " + shape_str(p.shape()));
+            missing.push_back(name + " " + shape_str(p.shape()));
         } else if (it->second->shape() != p.shape()) {
-            problems.push_back("shape of " + name + ": " + shape_str(it->second->shape()) + " in the dict, " +
-                               shape_str(p.shape()) + " in the module");
+            misshapen.push_back("shape of " + name + ": " + shape_str(it->second->shape()) + " in the dict, " +
+                                shape_str(p.shape()) + " in the module");
         } else {
             copies.emplace_back(p, it->second);
         }
@@ -93,8 +93,17 @@ LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
     for (const auto& [name, t] : dict) {
         if (own.count(name)) continue;
         result.unexpected_keys.push_back(name);
-        if (strict) problems.push_back("unexpected " + name + " " + shape_str(t.shape()));
+        unexpected.push_back(name + " " + shape_str(t.shape()));
     }
+    // A shape that does not fit is always refused; a missing or unexpected name only if strict.
+    std::vector<std::string> problems = misshapen;
+    const auto list = [](const char* what, const std::vector<std::string>& names) {
+        std::string s = what;
+        for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : " ") + names[i];
+        return s;
+    };
+    if (strict && !missing.empty()) problems.insert(problems.begin(), list("missing", missing));
+    if (strict && !unexpected.empty()) problems.push_back(list("unexpected", unexpected));
     if (!problems.empty()) {
         std::string message = "load_state_dict: the dict does not fit the module (nothing was loaded): ";
         for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
