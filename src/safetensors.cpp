@@ -103,16 +103,19 @@ void write_atomically(const std::string& path, const std::string& bytes, const s
     size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
+        const int err = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: the disk is full
+        if (n < 0 && err == EINTR) continue;
         if (n <= 0)
-            fail("writing stopped after " + std::to_string(done) + " of " + std::to_string(bytes.size()) + " bytes",
-                 n < 0 ? errno : ENOSPC);
+            fail("writing stopped after " + std::to_string(done) + " of " + std::to_string(bytes.size()) + " bytes", err);
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0) fail("cannot flush the data to the disk", errno);
-    const int closed = ::close(fd);
+    if (::fsync(fd) != 0) {
+        const int err = errno;
+        fail("cannot flush the data to the disk", err);
+    }
+    const int closed = ::close(fd), close_err = errno;
     fd = -1;
-    if (closed != 0) fail("cannot close the temporary file", errno);
+    if (closed != 0) fail("cannot close the temporary file", close_err);
     if (::rename(temp.c_str(), path.c_str()) != 0) {
         const int err = errno;
         fail(err == EISDIR ? "'" + path + "' is a folder" : "cannot rename the temporary file to it", err);
