@@ -7,7 +7,8 @@
 #   make parity     run the PyTorch parity cases (PARITY_DIR=dir to run another folder)
 #   make bench      time the engine against a hand-written training loop
 #   make readme-check  run every shell command shown in README.md
-#   make memcheck   every example at a tiny size, and the parity runner, under valgrind
+#   make memcheck   every example at a tiny size (and a save/load round trip), and the parity
+#                   runner, under valgrind
 #   make tsan       the thread tests (GoogleTest suite Threads) under ThreadSanitizer
 #   make clean      remove build outputs
 #
@@ -189,6 +190,11 @@ TINY_06_gradient_flow       := --length 12 --train-epochs 2 --clip 1 --plot none
 TINY_07_memory_lag          := --lags 0,1 --hidden 2 --steps 5 --length 6 --jobs 2 --plot none --out OUT
 TINY_bench                  := --length 8 --epochs 2 --repeat 1
 TINY_mistakes               :=
+# Then a model saved by 01 and by 02 at a tiny size, and loaded back (--save, --load).
+TINY_WEIGHTS := "examples/01_rnn_context --lengths 5 --epochs 2 --plot none --out OUT --save OUT/rnn.safetensors" \
+                "examples/01_rnn_context --lengths 5,7 --epochs 1 --jobs 2 --plot none --out OUT --load OUT/rnn.safetensors" \
+                "examples/02_vanishing_gradient --length 6 --epochs 2 --plot none --out OUT --save OUT/deep.safetensors" \
+                "examples/02_vanishing_gradient --length 6 --epochs 1 --plot none --out OUT --load OUT/deep.safetensors"
 EX_NAMES := $(notdir $(EX_BIN))
 VALGRIND := valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 -q
 
@@ -197,7 +203,7 @@ memcheck: $(EX_BIN) $(PARITY_BIN)
 	$(foreach e,$(EX_NAMES),$(if $(filter undefined,$(origin TINY_$(e))),$(error make memcheck: no tiny run for examples/$(e).cpp: add TINY_$(e) := FLAGS to the Makefile)))
 	@command -v valgrind >/dev/null || { echo "make memcheck: valgrind is not installed (apt-get install valgrind)"; exit 1; }
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	for run in $(foreach e,$(EX_NAMES),"examples/$(e) $(TINY_$(e))") "tests/parity $(PARITY_DIR)"; do \
+	for run in $(foreach e,$(EX_NAMES),"examples/$(e) $(TINY_$(e))") $(TINY_WEIGHTS) "tests/parity $(PARITY_DIR)"; do \
 	    echo "valgrind: $$run"; \
 	    $(VALGRIND) ./$(BUILD)/$$(echo "$$run" | sed "s|OUT|$$tmp/out|g") >"$$tmp/log" 2>&1 || { cat "$$tmp/log"; echo "make memcheck: $$run failed under valgrind"; exit 1; }; \
 	done; echo "memcheck: no memory errors and no leaks"

@@ -4,8 +4,11 @@
 // whose output should reproduce its input, trained for ten epochs of Adam. The notebook expects
 // longer sequences to fit worse; the final losses printed at the end say otherwise (README.md:
 // echoing the current input needs no memory, so length alone does not make the task harder).
+// --save PATH writes the trained model as a .safetensors file (PyTorch's names), --load PATH
+// starts from such a file instead of the seeded weights.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,16 +24,31 @@ static int run(int argc, char** argv) {
     ex::CommonOptions common;
     std::vector<int64_t> lengths = {20, 100, 1000, 2000};
     int64_t epochs = 10, jobs = 1;
+    std::string load_path, save_path;  // --load, --save: "" when not given
     ex::Args args("01_rnn_context", "Part 1 - How is RNN limited? Context: an RNN learns to echo a sine wave");
     args.option("--lengths", "L1,L2,...", "sequence lengths to compare", "20,100,1000,2000",
                 [&](const std::string& v) { lengths = ex::parse_positive_list(v); });
     args.option("--epochs", "E", "full-batch training epochs per length", std::to_string(epochs),
                 [&](const std::string& v) { epochs = ex::parse_positive(v); });
+    args.option("--load", "PATH", "start from the weights of this .safetensors file, not the seeded ones", "none",
+                [&](const std::string& v) {
+                    ex::RNNModel probe;
+                    ag::load_model(probe, v);  // a file that does not fit is refused now, before any work
+                    load_path = v;
+                });
+    args.option("--save", "PATH", "write the trained model to this .safetensors file (one length only)", "none",
+                [&](const std::string& v) { save_path = ex::parse_file_path(v); });
     args.common(common);
     args.jobs(jobs);
     args.parse(argc, argv);
+    if (!save_path.empty() && lengths.size() != 1) {
+        std::fprintf(stderr, "01_rnn_context: error: --save: %zu lengths train %zu models; choose the one to save "
+                             "with --lengths L (see --help)\n", lengths.size(), lengths.size());
+        return 2;
+    }
     const std::string dir = common.out + "/01_rnn_context";
     ex::make_dir(dir);
+    if (!save_path.empty()) ex::make_dir(std::filesystem::path(save_path).parent_path().string());  // as --out
     ex::Plotter plotter(common.plot, dir, "01_rnn_context");
 
     // Each length is one configuration; up to --jobs of them train at the same time, each on its
@@ -45,11 +63,13 @@ static int run(int argc, char** argv) {
         // A fresh model for every length, from the same seed: the notebook's starting weights.
         ag::manual_seed(common.seed);
         ex::RNNModel rnn_model;  // rnn: RNN(1 -> 10), dense: Linear(10 -> 1)
+        if (!load_path.empty()) ag::load_model(rnn_model, load_path);  // --load: these weights instead
         ag::optim::Adam optimizer(rnn_model.parameters(), /*lr=*/0.01);
         ag::nn::MSELoss criterion;  // mean over t of (output_t − data_t)²
 
         // Train: the whole sequence is one batch, and the input is also the target.
         log.printf("sequence_length = %lld: training %lld epochs\n", (long long)sequence_length, (long long)epochs);
+        if (!load_path.empty()) log.printf("  starting from the weights in %s\n", load_path.c_str());
         ex::DataFile loss_file(dir + "/loss_L" + std::to_string(sequence_length) + ".dat", {"epoch", "loss"});
         double loss_value = 0.0;
         for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
@@ -64,6 +84,13 @@ static int run(int argc, char** argv) {
         }
         loss_file.close();
         final_losses[k] = loss_value;
+        if (!save_path.empty()) {  // --save: the trained weights under PyTorch's names
+            ag::save_model(rnn_model, save_path,
+                           {{"example", "01_rnn_context"}, {"sequence_length", std::to_string(sequence_length)},
+                            {"epochs", std::to_string(epochs)},
+                            {"start", load_path.empty() ? "seed " + std::to_string(common.seed) : load_path}});
+            log.printf("  saved the trained model to %s\n", save_path.c_str());
+        }
 
         // The RNN's outputs after training, without recording a graph.
         ag::NoGradGuard no_grad;

@@ -3,9 +3,12 @@
 // Three RNN layers stacked, then a Linear, learn to echo the sine wave, trained for 10, 20 and
 // 50 epochs. Besides the loss of every epoch (the notebook's `history`), each RNN layer's
 // gradient norm is recorded, so the picture shows what the gradients do, not only the loss.
+// --save PATH writes the trained model as a .safetensors file (PyTorch's names), --load PATH
+// starts from such a file instead of the seeded weights.
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,21 +26,36 @@ static int run(int argc, char** argv) {
     int64_t sequence_length = 20;
     std::vector<int64_t> epoch_counts = {10, 20, 50};
     int64_t jobs = 1;
+    const int depth = 3;               // rnn1, rnn2, rnn3
+    std::string load_path, save_path;  // --load, --save: "" when not given
     ex::Args args("02_vanishing_gradient",
                   "Part 1 - How is RNN limited? Vanishing gradient: three stacked RNNs trained for longer");
     args.option("--length", "L", "sequence length", std::to_string(sequence_length),
                 [&](const std::string& v) { sequence_length = ex::parse_positive(v); });
     args.option("--epochs", "E1,E2,...", "epoch counts to compare, each from a fresh model", "10,20,50",
                 [&](const std::string& v) { epoch_counts = ex::parse_positive_list(v); });
+    args.option("--load", "PATH", "start from the weights of this .safetensors file, not the seeded ones", "none",
+                [&](const std::string& v) {
+                    ex::VanishingRNNModel probe(depth);
+                    ag::load_model(probe, v);  // a file that does not fit is refused now, before any work
+                    load_path = v;
+                });
+    args.option("--save", "PATH", "write the trained model to this .safetensors file (one epoch count only)", "none",
+                [&](const std::string& v) { save_path = ex::parse_file_path(v); });
     args.common(common);
     args.jobs(jobs);
     args.parse(argc, argv);
+    if (!save_path.empty() && epoch_counts.size() != 1) {
+        std::fprintf(stderr, "02_vanishing_gradient: error: --save: %zu epoch counts train %zu models; choose the one "
+                             "to save with --epochs E (see --help)\n", epoch_counts.size(), epoch_counts.size());
+        return 2;
+    }
     const std::string dir = common.out + "/02_vanishing_gradient";
     ex::make_dir(dir);
+    if (!save_path.empty()) ex::make_dir(std::filesystem::path(save_path).parent_path().string());  // as --out
     ex::Plotter plotter(common.plot, dir, "02_vanishing_gradient");
 
     const std::string L = std::to_string(sequence_length);
-    const int depth = 3;  // rnn1, rnn2, rnn3
 
     // Each epoch count is one configuration; up to --jobs of them train at the same time, each on
     // its own thread with its own data and model (common/jobs.h). What a run prints is kept in its
@@ -51,6 +69,7 @@ static int run(int argc, char** argv) {
         // A fresh model for every epoch count, from the same seed.
         ag::manual_seed(common.seed);
         ex::VanishingRNNModel vanishing_rnn_model(depth);  // rnn1, rnn2, rnn3, then dense
+        if (!load_path.empty()) ag::load_model(vanishing_rnn_model, load_path);  // --load: these weights instead
         ag::optim::Adam optimizer(vanishing_rnn_model.parameters(), /*lr=*/0.01);
         ag::nn::MSELoss criterion;
 
@@ -64,6 +83,7 @@ static int run(int argc, char** argv) {
                    L.c_str(), (long long)num_epochs);
         for (int k = 1; k <= depth; ++k) log.printf("|g| rnn%-4d", k);
         log.printf("\n");
+        if (!load_path.empty()) log.printf("  starting from the weights in %s\n", load_path.c_str());
         for (int64_t epoch = 1; epoch <= num_epochs; ++epoch) {
             optimizer.zero_grad();
             ag::Tensor outputs = vanishing_rnn_model.forward(data);  // (1, L, 1)
@@ -81,6 +101,13 @@ static int run(int argc, char** argv) {
             log.printf("\n");
         }
         final_losses[i] = history["loss"].back();
+        if (!save_path.empty()) {  // --save: the trained weights under PyTorch's names
+            ag::save_model(vanishing_rnn_model, save_path,
+                           {{"example", "02_vanishing_gradient"}, {"sequence_length", L},
+                            {"epochs", std::to_string(num_epochs)},
+                            {"start", load_path.empty() ? "seed " + std::to_string(common.seed) : load_path}});
+            log.printf("  saved the trained model to %s\n", save_path.c_str());
+        }
 
         // loss_L<L>_E<E>.dat: epoch loss grad_norm_rnn1 grad_norm_rnn2 grad_norm_rnn3
         ex::DataFile table(dir + "/loss_L" + L + "_E" + std::to_string(num_epochs) + ".dat", columns);

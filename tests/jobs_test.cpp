@@ -210,6 +210,12 @@ TEST(Threads, Example01WritesAndPrintsTheSameWithOneOrTwoJobs) {
     expect_same_output_for_any_jobs("01_rnn_context", "--lengths 30,5,12,7 --epochs 3 --seed 2", {2});
 }
 
+TEST(Threads, Example01LoadingOneFileOnTwoThreadsWritesAndPrintsTheSameAsOnOne) {
+    // --load: every configuration reads the file on its own thread, into its own model.
+    expect_same_output_for_any_jobs(
+        "01_rnn_context", "--lengths 30,5,12,7 --epochs 2 --load tests/data/notebook_rnn_seed0_adam5.safetensors", {2});
+}
+
 TEST(Threads, Example02WritesAndPrintsTheSameWithOneOrTwoJobs) {
     expect_same_output_for_any_jobs("02_vanishing_gradient", "--length 9 --epochs 5,2,3", {2});
 }

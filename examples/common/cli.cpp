@@ -177,4 +177,10 @@ int main_guard(const char* program, int (*run)(int, char**), int argc, char** ar
     }
 }
 
+std::string parse_file_path(const std::string& text) {
+    if (text.empty()) throw std::invalid_argument("the path is empty");
+    if (text.back() == '/') throw std::invalid_argument("'" + text + "' names a folder, not a file");
+    return text;
+}
+
 }  // namespace ex

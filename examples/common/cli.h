@@ -61,5 +61,6 @@ std::string parse_sentence(const std::string& text);                // at least 
 int64_t parse_count(const std::string& text);                       // "0", "7" -> a whole number >= 0
 std::vector<int64_t> parse_count_list(const std::string& text);     // "0,1,4" -> {0, 1, 4}
 double parse_number(const std::string& text);                       // "0.5", "2", "1e-3" -> finite
+std::string parse_file_path(const std::string& text);               // "out/rnn.safetensors"; not "", not "dir/"
 
 }  // namespace ex

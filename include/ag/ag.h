@@ -1,5 +1,6 @@
 // ag.h — the whole engine in one include: tensors and autograd, the ops, the layers, the losses,
-// gradient clipping, the optimizers and the seeded random numbers behind initialisation.
+// gradient clipping, the optimizers, the seeded random numbers behind initialisation, and saving
+// and loading weights (safetensors).
 //
 // Teaches: where to start reading. tensor.h and autograd.h are the engine, ops.h lists every
 // differentiable op, nn/ and optim/ are built on top; README.md's "Reading guide" gives the order.
@@ -21,4 +22,5 @@
 #include "ag/ops.h"
 #include "ag/optim/optimizer.h"
 #include "ag/random.h"
+#include "ag/safetensors.h"
 #include "ag/tensor.h"

@@ -24,6 +24,15 @@
 
 namespace ag::nn {
 
+// Named tensors, as PyTorch's state_dict(): {"rnn.weight_ih_l0", (10, 1)}, {"dense.bias", (1)}, ...
+using StateDict = std::vector<std::pair<std::string, Tensor>>;
+
+// What load_state_dict(dict, /*strict=*/false) skipped (strict loading refuses both instead).
+struct LoadResult {
+    std::vector<std::string> missing_keys;     // parameters of the module the dict has no value for
+    std::vector<std::string> unexpected_keys;  // names in the dict the module has no parameter for
+};
+
 class Module {
 public:
     Module() = default;
@@ -37,6 +46,17 @@ public:
     std::vector<std::pair<std::string, Tensor>> named_parameters() const;
     // Zeroes the gradient of every parameter.
     void zero_grad();
+
+    // A copy of every parameter's values under its dotted name, in the order of
+    // named_parameters(). Unlike PyTorch's, it shares nothing with the module: training on does
+    // not change a state dict taken earlier.
+    StateDict state_dict() const;
+    // Copies the dict's values into the parameters of the same names. Every check is made before
+    // the first value is written, so a refused dict leaves the module unchanged: a name given
+    // twice, an undefined tensor, a shape other than the parameter's, and with strict (the
+    // default) a parameter the dict lacks or a name the module does not have. With strict = false
+    // those last two are skipped and returned.
+    LoadResult load_state_dict(const StateDict& dict, bool strict = true);
 
 protected:
     // Registers a leaf tensor (requires_grad is switched on) and returns it.

@@ -1,0 +1,140 @@
+// examples_weights_test.cpp — --save PATH and --load PATH of 01_rnn_context and 02_vanishing_gradient.
+//
+// Teaches: a saved model is checked by what it does. PyTorch's file, loaded by 01, must give
+// PyTorch's loss; a model 01 or 02 saves after 5 epochs and loads again must give the loss that
+// the 6th epoch of an uninterrupted run gives (PyTorch's number, and the engine's to the digit);
+// and a file that does not fit is refused on the command line, before any work.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../examples/common/models.h"
+#include "ag/ag.h"
+#include "example_test_util.h"
+
+using ex_test::read_all;
+using ex_test::read_table;
+using ex_test::run_example;
+using ex_test::TempDir;
+
+namespace {
+
+const std::string kTorchFile = "tests/data/notebook_rnn_seed0_adam5.safetensors";
+// PyTorch 1.13, seed 0, length 20: the loss of epoch 6, i.e. of the model after 5 Adam steps
+// (examples_test.cpp has the whole curves; tests/data/notebook_rnn_seed0_adam5.txt the first).
+constexpr double kTorchContextEpoch6 = 0.36158663;
+constexpr double kTorchVanishingEpoch6 = 0.12072579;
+
+// The line "  epoch   E/N  loss X" of 01's output for epoch E, as printed.
+std::string printed_loss(const std::string& out, const std::string& epoch) {
+    const size_t at = out.find("epoch " + epoch);
+    if (at == std::string::npos) return "";
+    const size_t loss = out.find("loss ", at) + 5;
+    return out.substr(loss, out.find('\n', loss) - loss);
+}
+
+}  // namespace
+
+TEST(ExampleWeights, Example01LoadsPyTorchsFileAndGetsPyTorchsLoss) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("01_rnn_context", "--lengths 20 --epochs 1 --plot none --load " + kTorchFile + " --out " + tmp.path,
+                          tmp.path), 0)
+        << read_all(tmp.path + "/stderr.txt");
+    EXPECT_NE(read_all(tmp.path + "/stdout.txt").find("starting from the weights in " + kTorchFile), std::string::npos);
+    const ex_test::Table loss = read_table(tmp.path + "/01_rnn_context/loss_L20.dat");
+    ASSERT_EQ(loss.rows.size(), 1u);
+    EXPECT_NEAR(loss.at(0, 1), kTorchContextEpoch6, 1e-6);
+}
+
+TEST(ExampleWeights, Example01SavesAfterFiveEpochsWhatPyTorchHasAfterFiveAndGoesOnFromIt) {
+    TempDir tmp;
+    const std::string saved = tmp.path + "/models/rnn.safetensors";  // models/ is made, as --out is
+    ASSERT_EQ(run_example("01_rnn_context", "--lengths 20 --epochs 5 --plot none --save " + saved + " --out " + tmp.path,
+                          tmp.path), 0)
+        << read_all(tmp.path + "/stderr.txt");
+    EXPECT_NE(read_all(tmp.path + "/stdout.txt").find("saved the trained model to " + saved), std::string::npos);
+
+    // The file holds PyTorch's model after 5 steps, to float32 rounding, under PyTorch's names.
+    const ag::SafetensorsFile mine = ag::load_safetensors(saved);
+    const ag::SafetensorsFile torch = ag::load_safetensors(kTorchFile);
+    ASSERT_EQ(mine.tensors.size(), torch.tensors.size());
+    for (const auto& [name, t] : torch.tensors) {
+        const auto it = std::find_if(mine.tensors.begin(), mine.tensors.end(), [&](const auto& np) { return np.first == name; });
+        ASSERT_NE(it, mine.tensors.end()) << name;
+        ASSERT_EQ(it->second.shape(), t.shape()) << name;
+        for (size_t i = 0; i < t.values().size(); ++i) EXPECT_NEAR(it->second.values()[i], t.values()[i], 2e-6) << name << "[" << i << "]";
+    }
+    EXPECT_EQ(mine.metadata, (ag::Metadata{{"epochs", "5"}, {"example", "01_rnn_context"}, {"format", "pt"},
+                                           {"sequence_length", "20"}, {"start", "seed 0"}}));
+
+    // Going on from the file: its first loss is the 6th of a run that never stopped.
+    ASSERT_EQ(run_example("01_rnn_context", "--lengths 20 --epochs 1 --plot none --load " + saved + " --out " + tmp.path,
+                          tmp.path), 0);
+    const std::string resumed = printed_loss(read_all(tmp.path + "/stdout.txt"), "  1/1");
+    ASSERT_EQ(run_example("01_rnn_context", "--lengths 20 --epochs 6 --plot none --out " + tmp.path, tmp.path), 0);
+    EXPECT_EQ(resumed, printed_loss(read_all(tmp.path + "/stdout.txt"), "  6/6"));
+    EXPECT_NEAR(std::stod(resumed), kTorchContextEpoch6, 1e-6);
+}
+
+TEST(ExampleWeights, Example02SavesAndGoesOnFromItsFile) {
+    TempDir tmp;
+    const std::string saved = tmp.path + "/deep.safetensors";
+    ASSERT_EQ(run_example("02_vanishing_gradient", "--length 20 --epochs 5 --plot none --save " + saved + " --out " + tmp.path,
+                          tmp.path), 0)
+        << read_all(tmp.path + "/stderr.txt");
+    ex::VanishingRNNModel model;
+    ag::load_model(model, saved);  // rnn1.*, rnn2.*, rnn3.*, dense.*: every name fits
+    EXPECT_EQ(ag::load_safetensors(saved).metadata.at("example"), "02_vanishing_gradient");
+
+    ASSERT_EQ(run_example("02_vanishing_gradient", "--length 20 --epochs 1 --plot none --load " + saved + " --out " + tmp.path,
+                          tmp.path), 0);
+    const ex_test::Table resumed = read_table(tmp.path + "/02_vanishing_gradient/loss_L20_E1.dat");
+    ASSERT_EQ(run_example("02_vanishing_gradient", "--length 20 --epochs 6 --plot none --out " + tmp.path, tmp.path), 0);
+    const ex_test::Table straight = read_table(tmp.path + "/02_vanishing_gradient/loss_L20_E6.dat");
+    ASSERT_EQ(resumed.rows.size(), 1u);
+    ASSERT_EQ(straight.rows.size(), 6u);
+    EXPECT_EQ(resumed.rows[0][1], straight.rows[5][1]);  // the same loss, to every printed digit
+    EXPECT_NEAR(resumed.at(0, 1), kTorchVanishingEpoch6, 1e-6);
+}
+
+TEST(ExampleWeights, BadSaveOrLoadFlagsAreOneLineAndStatus2BeforeAnyWork) {
+    TempDir tmp;
+    const std::string deep = tmp.path + "/deep.safetensors";
+    ag::manual_seed(0);
+    ex::VanishingRNNModel model;
+    ag::save_model(model, deep);
+    const std::string missing = tmp.path + "/none.safetensors";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"01_rnn_context --save " + tmp.path + "/x.safetensors",
+         "01_rnn_context: error: --save: 4 lengths train 4 models; choose the one to save with --lengths L (see --help)"},
+        {"02_vanishing_gradient --save " + tmp.path + "/x.safetensors",
+         "02_vanishing_gradient: error: --save: 3 epoch counts train 3 models; choose the one to save with --epochs E (see --help)"},
+        {"01_rnn_context --save ''", "01_rnn_context: error: --save: the path is empty (see --help)"},
+        {"02_vanishing_gradient --save " + tmp.path + "/",
+         "02_vanishing_gradient: error: --save: '" + tmp.path + "/' names a folder, not a file (see --help)"},
+        {"01_rnn_context --load " + missing, "01_rnn_context: error: --load: load_safetensors: " + missing +
+                                                 ": cannot open the file (No such file or directory) (see --help)"},
+        {"01_rnn_context --load " + deep, "01_rnn_context: error: --load: load_model: " + deep +
+                                              ": load_state_dict: the dict does not fit the module (nothing was loaded): "
+                                              "missing rnn.weight_ih_l0 [10, 1], "},
+        {"02_vanishing_gradient --load " + kTorchFile, "02_vanishing_gradient: error: --load: load_model: " + kTorchFile +
+                                                           ": load_state_dict: the dict does not fit the module"},
+        {"02_vanishing_gradient --load tests/data/notebook_rnn_seed0_adam5.txt",
+         "02_vanishing_gradient: error: --load: load_safetensors: tests/data/notebook_rnn_seed0_adam5.txt: the header "
+         "length 8029390805562302499 is above the limit of 100 MB"},
+    };
+    for (const auto& [command, message] : cases) {
+        const std::string out = tmp.path + "/out";
+        const size_t space = command.find(' ');
+        EXPECT_EQ(run_example(command.substr(0, space), command.substr(space + 1) + " --out " + out, tmp.path), 2) << command;
+        const std::string err = read_all(tmp.path + "/stderr.txt");
+        EXPECT_EQ(err.rfind(message, 0), 0u) << command << "\n" << err;
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_TRUE(read_all(tmp.path + "/stdout.txt").empty()) << command;
+        EXPECT_FALSE(std::filesystem::exists(out)) << command << " wrote " << out;
+        EXPECT_FALSE(std::filesystem::exists(tmp.path + "/x.safetensors")) << command;
+    }
+}
