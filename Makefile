@@ -188,6 +188,7 @@ TINY_04_positional_encoding := --plot none --out OUT
 TINY_05_encoder_input       := --plot none --out OUT
 TINY_06_gradient_flow       := --length 12 --train-epochs 2 --clip 1 --plot none --out OUT
 TINY_07_memory_lag          := --lags 0,1 --hidden 2 --steps 5 --length 6 --jobs 2 --plot none --out OUT
+TINY_08_attention_memory    := --task first --lags 2,3 --hidden 4 --steps 3 --jobs 2 --plot none --out OUT
 TINY_bench                  := --length 8 --epochs 2 --repeat 1
 TINY_mistakes               :=
 # Then a model saved by 01 and by 02 at a tiny size, and loaded back (--save, --load).

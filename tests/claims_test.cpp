@@ -385,6 +385,42 @@ TEST(Example07, TaskFirstRecallsTheFirstValueOnceForEverySeed) {
     EXPECT_TRUE(fs::exists(tmp.path + "/07_memory_lag/error_vs_lag_first.gp"));
 }
 
+// ---- 08: attention beside the recurrent models ------------------------------------------------
+
+TEST(Example08, AttentionLearnsTheDelayAndItsWeightsAreCausalProbabilities) {
+    TempDir tmp;
+    ASSERT_EQ(run_example("08_attention_memory", "--models rnn,attention --lags 3 --length 12 --steps 150 --batch 16 --plot none --out " +
+                              tmp.path, tmp.path), 0);
+    std::string header;
+    const auto rows = read_cells(tmp.path + "/08_attention_memory/error_vs_lag.dat", &header);
+    EXPECT_EQ(header, "# model hidden lag mse baseline seed");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][0], "rnn");
+    EXPECT_EQ(rows[1][0], "attention");
+    EXPECT_EQ(rows[1][1], "16");  // the default width
+    EXPECT_EQ(rows[0][4], rows[1][4]);  // the same held-out data for both models
+    EXPECT_LT(std::stod(rows[1][3]), 0.5 * std::stod(rows[1][4]));  // attention recalls 3 steps back
+    // attention_lag3.dat: query key weight for the first held-out sequence, 12 × 12 cells. Every
+    // query's weights sum to 1, and a query never looks at a later key (the causal mask).
+    const NumberTable w = read_numbers(tmp.path + "/08_attention_memory/attention_lag3.dat");
+    EXPECT_EQ(w.header, "# query key weight");
+    ASSERT_EQ(w.rows.size(), 144u);
+    std::vector<double> total(12, 0.0);
+    for (const auto& r : w.rows) {
+        const int q = int(r[0]), k = int(r[1]);
+        if (k > q) EXPECT_EQ(r[2], 0.0) << q << " " << k;
+        EXPECT_GE(r[2], 0.0);
+        total[q] += r[2];
+    }
+    for (int q = 0; q < 12; ++q) EXPECT_NEAR(total[q], 1.0, 1e-5) << q;
+    // Where the trained head looks: on average over the queries that can see k = 3 steps back,
+    // the key 3 steps back gets more weight than any other offset.
+    std::vector<double> by_offset(12, 0.0);
+    for (const auto& r : w.rows)
+        if (r[0] >= 3 && r[1] <= r[0]) by_offset[int(r[0] - r[1])] += r[2];
+    EXPECT_EQ(std::max_element(by_offset.begin(), by_offset.end()) - by_offset.begin(), 3);
+}
+
 // ---- flags -------------------------------------------------------------------------------------
 
 TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
@@ -405,6 +441,8 @@ TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
         {"07_memory_lag", "--jobs 1.5"},             {"07_memory_lag", "--jobs"},
         {"06_gradient_flow", "--model cnn"},         {"06_gradient_flow", "--model gru --forget-bias 1"},
         {"06_gradient_flow", "--model lstm --activation relu"},
+        {"08_attention_memory", "--models transformer"}, {"08_attention_memory", "--lags 200"},
+        {"08_attention_memory", "--task first --hidden 0"},
         {"07_memory_lag", "--task last"},            {"07_memory_lag", "--models rnn,cnn"},
         {"07_memory_lag", "--models rnn,rnn"},       {"07_memory_lag", "--seeds 1,,2"},
         {"07_memory_lag", "--seeds 3,3"},            {"07_memory_lag", "--task first --lags 100001"},
@@ -419,7 +457,7 @@ TEST(ClaimsFlags, MistakesExitWithStatus2AndWriteNothing) {
         EXPECT_EQ(err.rfind(name + ": error: ", 0), 0u) << err;
         EXPECT_TRUE(read_all(tmp.path + "/stdout.txt").empty()) << name << " " << flags;
     }
-    for (const char* name : {"06_gradient_flow", "07_memory_lag"}) {
+    for (const char* name : {"06_gradient_flow", "07_memory_lag", "08_attention_memory"}) {
         EXPECT_EQ(run_example(name, "--help", tmp.path), 0) << name;
         EXPECT_EQ(read_all(tmp.path + "/stdout.txt").rfind(std::string("usage: ") + name, 0), 0u);
     }
@@ -434,8 +472,10 @@ TEST(ClaimsPlots, RealGnuplotDrawsEveryPicture) {
     ASSERT_EQ(run_example("06_gradient_flow", "--length 30" + common, tmp.path), 0);
     ASSERT_EQ(run_example("07_memory_lag", "--lags 0,1 --hidden 2 --steps 5 --length 6" + common, tmp.path), 0);
     ASSERT_EQ(run_example("02_vanishing_gradient", "--length 6 --epochs 2,3" + common, tmp.path), 0);
+    ASSERT_EQ(run_example("08_attention_memory", "--models attention --lags 1,2 --length 6 --steps 3" + common, tmp.path), 0);
     for (const char* png : {"06_gradient_flow/grad_norms.png", "06_gradient_flow/grad_heatmap.png",
-                            "06_gradient_flow/compare_models.png",
+                            "06_gradient_flow/compare_models.png", "08_attention_memory/attention_weights.png",
+                            "08_attention_memory/error_vs_lag_delay.png",
                             "07_memory_lag/error_vs_lag_delay.png", "02_vanishing_gradient/grad_norms_L6.png"}) {
         const std::string bytes = read_all(tmp.path + "/" + png);
         EXPECT_GT(bytes.size(), 1000u) << png;

@@ -368,7 +368,7 @@ TEST(ExampleFlags, HelpPrintsUsageAndExits0) {
 TEST(ExampleFlags, JobsIsListedWithTheNumberOfCoresAsItsDefault) {
     TempDir tmp;
     const std::string cores = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
-    for (const char* name : {"01_rnn_context", "02_vanishing_gradient", "07_memory_lag"}) {
+    for (const char* name : {"01_rnn_context", "02_vanishing_gradient", "07_memory_lag", "08_attention_memory"}) {
         EXPECT_EQ(run_example(name, "--help", tmp.path), 0) << name;
         const std::string out = read_all(tmp.path + "/stdout.txt");
         EXPECT_NE(out.find("  --jobs N "), std::string::npos) << out;

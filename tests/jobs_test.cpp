@@ -220,6 +220,10 @@ TEST(Threads, Example02WritesAndPrintsTheSameWithOneOrTwoJobs) {
     expect_same_output_for_any_jobs("02_vanishing_gradient", "--length 9 --epochs 5,2,3", {2});
 }
 
+TEST(Threads, Example08WritesAndPrintsTheSameWithOneOrThreeJobs) {
+    expect_same_output_for_any_jobs("08_attention_memory", "--lags 1,3 --hidden 4 --steps 6 --length 8 --batch 4", {3});
+}
+
 TEST(Threads, Example07WritesAndPrintsTheSameWithOneTwoOrFiveJobs) {
     expect_same_output_for_any_jobs("07_memory_lag", "--lags 0,1,3 --hidden 2,5 --steps 20 --length 8 --batch 4",
                                     {2, 5});
