@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ static int run(int argc, char** argv) {
     std::string kind = "rnn";                  // --model
     double forget_bias = std::nan("");         // --forget-bias (LSTM only); NaN: as drawn
     bool activation_given = false;
+    std::string load_path, save_path;          // --load, --save: "" when not given
     ag::nn::Nonlinearity activation = ag::nn::Nonlinearity::Tanh;
     ex::Args args("06_gradient_flow",
                   "Gradients through time: ||dL/dh_t|| of every step and layer, for a loss at the last step");
@@ -56,6 +58,10 @@ static int run(int argc, char** argv) {
         layers = ex::parse_positive(v);
         if (layers > 64) throw std::invalid_argument("'" + v + "' layers is more than 64");
     });
+    args.option("--load", "PATH", "start from the weights of this .safetensors file (of the same --model and --layers)",
+                "none", [&](const std::string& v) { load_path = ex::parse_file_path(v); });
+    args.option("--save", "PATH", "write the model (trained, if --train-epochs) to this .safetensors file", "none",
+                [&](const std::string& v) { save_path = ex::parse_file_path(v); });
     args.common(common);
     args.parse(argc, argv);
     if (clip > 0.0 && train_epochs == 0) {
@@ -72,6 +78,20 @@ static int run(int argc, char** argv) {
         std::fprintf(stderr, "06_gradient_flow: error: --forget-bias: only the lstm has a forget gate, "
                              "not --model %s (see --help)\n", kind.c_str());
         return 2;
+    }
+    if (!load_path.empty() && (recurrent_scale != 1.0 || !std::isnan(forget_bias))) {
+        std::fprintf(stderr, "06_gradient_flow: error: --load: --recurrent-scale and --forget-bias change the seeded "
+                             "weights; a loaded model is used as it is (see --help)\n");
+        return 2;
+    }
+    if (!load_path.empty()) {  // a file that does not fit the model is refused now, before any work
+        try {
+            ex::VanishingRNNModel probe(static_cast<int>(layers), 10, activation, 1, kind);
+            ag::load_model(probe, load_path);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "06_gradient_flow: error: --load: %s (see --help)\n", e.what());
+            return 2;
+        }
     }
     const std::string dir = common.out + "/06_gradient_flow";
     ex::make_dir(dir);
@@ -97,6 +117,10 @@ static int run(int argc, char** argv) {
     };
     std::unique_ptr<ex::VanishingRNNModel> model_ptr = build(kind);
     ex::VanishingRNNModel& model = *model_ptr;
+    if (!load_path.empty()) {  // --load: these weights instead of the seeded ones
+        ag::load_model(model, load_path);
+        std::printf("starting from the weights in %s\n", load_path.c_str());
+    }
     std::printf("%s, W_hh x %g, sequence_length = %lld, seed %llu\n", describe(kind).c_str(), recurrent_scale,
                 (long long)sequence_length, (unsigned long long)common.seed);
 
@@ -174,6 +198,13 @@ static int run(int argc, char** argv) {
         p.extra = "set key center right box opaque\nset format y '1e%T'";
         figure.panels.push_back(p);
         plotter.draw(figure);
+    }
+
+    if (!save_path.empty()) {  // --save: the weights under PyTorch's names (rnn1.weight_ih_l0, ..., dense.bias)
+        ex::make_dir(std::filesystem::path(save_path).parent_path().string());
+        ag::save_model(model, save_path, {{"example", "06_gradient_flow"}, {"model", describe(kind)},
+                                          {"train_epochs", std::to_string(train_epochs)}});
+        std::printf("saved the model to %s\n", save_path.c_str());
     }
 
     // One backward pass from L = (output_{L−1} − x_{L−1})², every h_t keeping its gradient.
@@ -283,7 +314,7 @@ static int run(int argc, char** argv) {
     plotter.draw(heat);
 
     // ---- the three kinds side by side: layer 1 of an RNN, an LSTM and a GRU, same settings --------
-    if (train_epochs == 0) {
+    if (train_epochs == 0 && load_path.empty()) {
         const std::vector<std::string> kinds = {"rnn", "lstm", "gru"};
         std::vector<ex::GradientFlow> flows;
         for (const std::string& k : kinds) flows.push_back(ex::last_step_gradient_norms(*build(k), data));

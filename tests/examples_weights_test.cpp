@@ -1,4 +1,4 @@
-// examples_weights_test.cpp — --save PATH and --load PATH of 01_rnn_context and 02_vanishing_gradient.
+// examples_weights_test.cpp — --save PATH and --load PATH of the examples (01, 02, 06, 07, 08).
 //
 // Teaches: a saved model is checked by what it does. PyTorch's file, loaded by 01, must give
 // PyTorch's loss; a model 01 or 02 saves after 5 epochs and loads again must give the loss that
@@ -137,4 +137,54 @@ TEST(ExampleWeights, BadSaveOrLoadFlagsAreOneLineAndStatus2BeforeAnyWork) {
         EXPECT_FALSE(std::filesystem::exists(out)) << command << " wrote " << out;
         EXPECT_FALSE(std::filesystem::exists(tmp.path + "/x.safetensors")) << command;
     }
+}
+
+// ---- the gated and attention models: 06, 07 and 08 ------------------------------------------
+
+// A file keeps the model as it was: 06 measuring a loaded GRU gives the trained GRU's numbers.
+TEST(ExampleWeights, Example06SavesTheTrainedGruAndMeasuresTheSameFromIt) {
+    TempDir tmp;
+    const std::string file = tmp.path + "/w/gru.safetensors";
+    ASSERT_EQ(run_example("06_gradient_flow", "--model gru --length 20 --train-epochs 3 --save " + file +
+                              " --plot none --out " + tmp.path + "/a", tmp.path), 0);
+    ASSERT_EQ(run_example("06_gradient_flow", "--model gru --length 20 --load " + file + " --plot none --out " +
+                              tmp.path + "/b", tmp.path), 0);
+    const std::string a = read_all(tmp.path + "/a/06_gradient_flow/grad_norms.dat");
+    EXPECT_FALSE(a.empty());
+    EXPECT_EQ(a, read_all(tmp.path + "/b/06_gradient_flow/grad_norms.dat"));
+    // PyTorch's names: gru1.weight_ih_l0 ... gru3.bias_hh_l0, dense.weight, dense.bias
+    const ag::SafetensorsFile f = ag::load_safetensors(file);
+    ASSERT_EQ(f.tensors.size(), 14u);
+    EXPECT_EQ(f.tensors[0].first, "gru1.weight_ih_l0");
+    EXPECT_EQ(f.tensors[0].second.shape(), (ag::Shape{30, 1}));
+    EXPECT_EQ(f.tensors[13].first, "dense.bias");
+    // The wrong kind of model, or --load with the flags that change the seeded weights: status 2.
+    EXPECT_EQ(run_example("06_gradient_flow", "--model lstm --load " + file + " --out " + tmp.path + "/c", tmp.path), 2);
+    EXPECT_EQ(run_example("06_gradient_flow", "--model gru --recurrent-scale 2 --load " + file + " --out " + tmp.path + "/c",
+                          tmp.path), 2);
+    EXPECT_FALSE(std::filesystem::exists(tmp.path + "/c"));
+}
+
+// 08 saves its one configuration under PyTorch's names, and the file fits ex::AttentionModel.
+TEST(ExampleWeights, Example08SavesTheAttentionModelUnderPyTorchsNames) {
+    TempDir tmp;
+    const std::string file = tmp.path + "/attn.safetensors";
+    ASSERT_EQ(run_example("08_attention_memory", "--models attention --hidden 8 --lags 2 --length 8 --steps 40 --save " +
+                              file + " --plot none --out " + tmp.path, tmp.path), 0);
+    const ag::SafetensorsFile f = ag::load_safetensors(file);
+    std::vector<std::string> names;
+    for (const auto& [name, t] : f.tensors) names.push_back(name);
+    EXPECT_EQ(names, (std::vector<std::string>{"embed.weight", "embed.bias", "attention.in_proj_weight",
+                                               "attention.in_proj_bias", "attention.out_proj.weight",
+                                               "attention.out_proj.bias", "head.weight", "head.bias"}));
+    ex::AttentionModel model(8);
+    ag::load_model(model, file);  // fits the example's model exactly
+    EXPECT_EQ(model.attention.in_proj_weight.values(), f.tensors[2].second.values());
+    // --load into another model or width, and --save with several configurations: status 2.
+    EXPECT_EQ(run_example("08_attention_memory", "--models attention --hidden 16 --load " + file + " --out " + tmp.path + "/c",
+                          tmp.path), 2);
+    EXPECT_EQ(run_example("08_attention_memory", "--models rnn,attention --hidden 8 --load " + file + " --out " + tmp.path + "/c",
+                          tmp.path), 2);
+    EXPECT_EQ(run_example("07_memory_lag", "--models rnn --lags 1,2 --save " + file + " --out " + tmp.path + "/c", tmp.path), 2);
+    EXPECT_FALSE(std::filesystem::exists(tmp.path + "/c"));
 }

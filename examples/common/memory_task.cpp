@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 #include "cli.h"
@@ -256,6 +257,7 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
     std::vector<int64_t> lags, hidden_sizes;
     int64_t steps = 0, jobs = 1;
     std::vector<uint64_t> seeds;
+    std::string load_path, save_path;  // --load, --save: "" when not given
     const std::string program = ex_.program;
     Args args(program, ex_.about);
     args.option("--task", "T", "delay: x[t-k] at every step | first: x[0] at the last of k + 1 steps", "delay",
@@ -279,6 +281,10 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
                 [&](const std::string& v) { setup.batch = parse_positive(v); });
     args.option("--seeds", "S1,S2,...", "run every configuration once per seed (instead of --seed)", "--seed",
                 [&](const std::string& v) { seeds = parse_seed_list(v); });
+    args.option("--load", "PATH", "start every run from the weights of this .safetensors file (one model, one width)",
+                "none", [&](const std::string& v) { load_path = parse_file_path(v); });
+    args.option("--save", "PATH", "write the trained model to this .safetensors file (one configuration only)", "none",
+                [&](const std::string& v) { save_path = parse_file_path(v); });
     args.common(common);
     args.jobs(jobs);
     args.parse(argc, argv);
@@ -300,6 +306,19 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
     }
     for (int64_t H : setup.hidden_sizes)
         if (H > 4096) return refuse("--hidden: " + std::to_string(H) + " is more than 4096");
+    const size_t configurations = setup.models.size() * setup.hidden_sizes.size() * setup.lags.size() * setup.seeds.size();
+    if (!save_path.empty() && configurations != 1)
+        return refuse("--save: " + std::to_string(configurations) + " configurations train as many models; choose one " +
+                      "with --models, --hidden, --lags and --seed");
+    if (!load_path.empty()) {  // one model to load into, and a file that fits it: checked before any work
+        if (setup.models.size() != 1 || setup.hidden_sizes.size() != 1)
+            return refuse("--load: the weights fit one model of one width; choose them with --models M --hidden H");
+        try {
+            ag::load_model(*ex_.make_model(setup.models[0], setup.hidden_sizes[0], forget_bias), load_path);
+        } catch (const std::exception& e) {
+            return refuse(std::string("--load: ") + e.what());
+        }
+    }
     const std::string dir = common.out + "/" + program;
     make_dir(dir);
     Plotter plotter(common.plot, dir, program);
@@ -310,8 +329,19 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
                 (long long)setup.batch, (long long)setup.eval_batch);
     // One configuration per (model, hidden size, lag, seed); up to --jobs of them train at the same
     // time, each on its own thread with its own data and model (jobs.h).
-    auto make_model = [&](const std::string& name, int64_t hidden) { return ex_.make_model(name, hidden, forget_bias); };
-    const std::vector<MemoryRun> runs = run_memory_tests(setup, make_model, jobs, ex_.inspect);
+    if (!save_path.empty()) make_dir(std::filesystem::path(save_path).parent_path().string());  // as --out
+    auto make_model = [&](const std::string& name, int64_t hidden) {
+        std::unique_ptr<SequenceModel> model = ex_.make_model(name, hidden, forget_bias);
+        if (!load_path.empty()) ag::load_model(*model, load_path);  // --load: these weights instead of the seeded ones
+        return model;
+    };
+    auto inspect = [&](size_t run, const SequenceModel& model, const ag::Tensor& held_out) {
+        if (!save_path.empty()) ag::save_model(model, save_path, {{"example", program}, {"task", memory_task_name(setup.task)}});
+        if (ex_.inspect) ex_.inspect(run, model, held_out);
+    };
+    const std::vector<MemoryRun> runs = run_memory_tests(setup, make_model, jobs, inspect);
+    if (!load_path.empty()) std::printf("every run started from the weights in %s\n", load_path.c_str());
+    if (!save_path.empty()) std::printf("saved the trained model to %s\n", save_path.c_str());
     auto label = [&](const std::string& name) {  // "RNN", "GRU", "LSTM, forget bias 3", "attention"
         if (name == "rnn") return std::string("RNN");
         if (name == "gru") return std::string("GRU");
