@@ -325,6 +325,37 @@ TEST(Example05, AttentionWeightsAreNineRowsOfProbabilitiesOverTheWords) {
     EXPECT_NE(out.find("learning."), std::string::npos);
 }
 
+// PyTorch 1.13's weights for the same sentence (tests/data/attention_weights_seed{0,7}.dat: its
+// Embedding(9, 8) and MultiheadAttention(8, 2) after manual_seed(s), the sinusoids, no mask).
+TEST(Example05, AttentionWeightsEqualPyTorchsForSeeds0And7) {
+    for (const char* seed : {"0", "7"}) {
+        TempDir tmp;
+        ASSERT_EQ(run_example("05_encoder_input", std::string("--seed ") + seed + " --plot none --out " + tmp.path, tmp.path), 0);
+        auto read = [](const std::string& path) {
+            std::ifstream in(path);
+            EXPECT_TRUE(in.good()) << path;
+            std::vector<std::vector<std::string>> rows;
+            for (std::string line; std::getline(in, line);) {
+                if (line.rfind("#", 0) == 0) continue;
+                std::istringstream cells(line);
+                rows.emplace_back();
+                for (std::string c; cells >> c;) rows.back().push_back(c);
+            }
+            return rows;
+        };
+        const auto ours = read(tmp.path + "/05_encoder_input/attention_weights.dat");
+        const auto torch = read(std::string("tests/data/attention_weights_seed") + seed + ".dat");
+        ASSERT_EQ(ours.size(), 9u);
+        ASSERT_EQ(torch.size(), 9u);
+        for (size_t r = 0; r < 9; ++r) {
+            ASSERT_EQ(ours[r].size(), 10u);
+            EXPECT_EQ(ours[r][0], torch[r][0]);  // the query word
+            for (size_t c = 1; c < 10; ++c)
+                EXPECT_NEAR(std::stod(ours[r][c]), std::stod(torch[r][c]), 1e-6) << "seed " << seed << " row " << r << " col " << c;
+        }
+    }
+}
+
 // ---- flags -------------------------------------------------------------------------------------
 
 TEST(ExampleFlags, MistakesExitWithStatus2AndWriteNothing) {
