@@ -74,11 +74,10 @@ double peak_rss_mb() {
     return double(u.ru_maxrss) / 1024.0;
 }
 
-Result run_engine(const Config& c) {
-    std::vector<float> xv, yv;
-    make_data(c, xv, yv);
-    ag::manual_seed(0);
-    ex::VanishingRNNModel model(int(c.layers), c.hidden, ag::nn::Nonlinearity::Tanh, c.input);
+// One timed training run through autograd: Adam (lr 0.01) on the MSE of model.forward(x) against y,
+// c.epochs steps. x (B, L, input) and y (B, L, 1) are the values of make_data.
+template <class Model>
+Result train_with_engine(const Config& c, Model& model, const std::vector<float>& xv, const std::vector<float>& yv) {
     ag::Tensor x(xv, {c.batch, c.length, c.input});
     ag::Tensor y(yv, {c.batch, c.length, 1});
     ag::optim::Adam opt(model.parameters(), 0.01);
@@ -97,6 +96,14 @@ Result run_engine(const Config& c) {
     return r;
 }
 
+Result run_engine(const Config& c) {
+    std::vector<float> xv, yv;
+    make_data(c, xv, yv);
+    ag::manual_seed(0);
+    ex::VanishingRNNModel model(int(c.layers), c.hidden, ag::nn::Nonlinearity::Tanh, c.input);
+    return train_with_engine(c, model, xv, yv);
+}
+
 // 01's model with an LSTM: LSTM(input → hidden, layers), then Linear(hidden → 1) on every step.
 struct LSTMModel : ag::nn::Module {
     ag::nn::LSTM lstm;
@@ -113,22 +120,7 @@ Result run_lstm(const Config& c, bool fused) {
     make_data(c, xv, yv);
     ag::manual_seed(0);
     LSTMModel model(c, fused);
-    ag::Tensor x(xv, {c.batch, c.length, c.input});
-    ag::Tensor y(yv, {c.batch, c.length, 1});
-    ag::optim::Adam opt(model.parameters(), 0.01);
-    Result r;
-    r.base_mb = peak_rss_mb();
-    auto t0 = std::chrono::steady_clock::now();
-    for (int64_t e = 0; e < c.epochs; ++e) {
-        opt.zero_grad();
-        ag::Tensor loss = ag::nn::mse_loss(model.forward(x), y);
-        loss.backward();
-        opt.step();
-        r.loss = loss.item();
-    }
-    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    r.rss_mb = peak_rss_mb();
-    return r;
+    return train_with_engine(c, model, xv, yv);
 }
 Result run_lstm_fused(const Config& c) { return run_lstm(c, true); }
 Result run_lstm_composed(const Config& c) { return run_lstm(c, false); }

@@ -5,39 +5,22 @@
 // loop backwards, and every h_t stays a tensor you can ask for its gradient.
 #include "ag/nn/rnn.h"
 
-#include <cmath>
-#include <stdexcept>
-
 #include "ag/ops.h"
-#include "ag/random.h"
+#include "recurrent.h"
 
 namespace ag::nn {
 
 RNN::RNN(int64_t input_size_, int64_t hidden_size_, int64_t num_layers_, Nonlinearity nonlinearity_, bool fused_)
     : input_size(input_size_), hidden_size(hidden_size_), num_layers(num_layers_), nonlinearity(nonlinearity_),
       fused(fused_) {
-    if (input_size < 1 || hidden_size < 1 || num_layers < 1)
-        throw std::invalid_argument("RNN: input_size, hidden_size and num_layers must be positive, got " +
-                                    std::to_string(input_size) + ", " + std::to_string(hidden_size) + ", " +
-                                    std::to_string(num_layers));
-    // PyTorch: every parameter U(−k, k), k = 1/√hidden_size, drawn in the order of parameters().
-    const double k = 1.0 / std::sqrt(static_cast<double>(hidden_size));
-    const float lo = static_cast<float>(-k), hi = static_cast<float>(k);
-    const int64_t H = hidden_size;
-    for (int64_t l = 0; l < num_layers; ++l) {
-        weight_ih.push_back(rand_uniform({H, l == 0 ? input_size : H}, lo, hi));
-        weight_hh.push_back(rand_uniform({H, H}, lo, hi));
-        bias_ih.push_back(rand_uniform({H}, lo, hi));
-        bias_hh.push_back(rand_uniform({H}, lo, hi));
-    }
+    check_recurrent_sizes("RNN", input_size, hidden_size, num_layers);
+    // PyTorch: per layer weight_ih (H, in), weight_hh (H, H), bias_ih (H), bias_hh (H), in this order,
+    // every value U(−1/√H, 1/√H) (recurrent.h).
+    draw_recurrent_parameters(/*gates=*/1, input_size, hidden_size, num_layers,
+                              weight_ih, weight_hh, bias_ih, bias_hh);
     // Registered only now that the vectors stop growing: the module keeps pointers to them.
-    for (size_t l = 0; l < weight_ih.size(); ++l) {
-        const std::string s = std::to_string(l);
-        register_parameter("weight_ih_l" + s, weight_ih[l]);
-        register_parameter("weight_hh_l" + s, weight_hh[l]);
-        register_parameter("bias_ih_l" + s, bias_ih[l]);
-        register_parameter("bias_hh_l" + s, bias_hh[l]);
-    }
+    for (auto& [name, p] : recurrent_parameter_names(weight_ih, weight_hh, bias_ih, bias_hh))
+        register_parameter(name, *p);
 }
 
 // One step written as the formula: act(xw_t + h·W_hhᵀ), four ops and their four backward rules.
@@ -49,19 +32,8 @@ static Tensor composed_step(const Tensor& xproj, int64_t t, const Tensor& h, con
 }
 
 RNNSteps RNN::forward_steps(const Tensor& x, const Tensor& h0) const {
-    const std::string who = "RNN(" + std::to_string(input_size) + ", " + std::to_string(hidden_size) +
-                            ", num_layers=" + std::to_string(num_layers) + "): ";
-    if (!x.defined()) throw std::invalid_argument(who + "input is undefined");
-    if (x.dim() != 3 || x.size(2) != input_size)
-        throw std::invalid_argument(who + "input of shape " + shape_str(x.shape()) +
-                                    " must be [batch, length, " + std::to_string(input_size) + "]");
+    check_recurrent_input("RNN", x, input_size, hidden_size, num_layers, {{"h0", &h0}});
     const int64_t B = x.size(0), L = x.size(1), H = hidden_size;
-    if (L < 1)
-        throw std::invalid_argument(who + "input of shape " + shape_str(x.shape()) + " has no time steps");
-    if (h0.defined() && h0.shape() != Shape{num_layers, B, H})
-        throw std::invalid_argument(who + "h0 of shape " + shape_str(h0.shape()) + " must be [" +
-                                    std::to_string(num_layers) + ", " + std::to_string(B) + ", " +
-                                    std::to_string(H) + "] (num_layers, batch, hidden_size)");
 
     RNNSteps out;
     out.hidden.resize(static_cast<size_t>(num_layers));

@@ -5,11 +5,11 @@
 // checked against the kind first (names, shapes, ranges), so a wrong file says which line is wrong.
 #include <cmath>
 #include <memory>
-#include <set>
 
 #include "ag/ag.h"
 #include "compute_attention.h"
 #include "compute_gates.h"
+#include "inputs.h"
 #include "parity.h"
 
 namespace parity {
@@ -19,134 +19,12 @@ namespace {
 using ag::Shape;
 using ag::Tensor;
 
-// Reads a case's params and tensors by name, checks them, and remembers which were used so that
-// a stray (misspelt) item is reported instead of silently ignored.
-class Inputs {
-public:
-    explicit Inputs(const Case& c) : c_(c) {}
-
-    [[noreturn]] void fail(int line, const std::string& reason) const {
-        throw CaseError(c_.file + ":" + std::to_string(line) + ": " + reason);
-    }
-
-    bool has_param(const std::string& name) const { return c_.params.count(name) > 0; }
-
-    const ParamText& param(const std::string& name) {
-        auto it = c_.params.find(name);
-        if (it == c_.params.end())
-            fail(c_.kind_line, "case " + c_.kind + " needs 'param " + name + "' (missing)");
-        used_params_.insert(name);
-        return it->second;
-    }
-
-    // A whole number in [lo, hi].
-    int64_t integer(const std::string& name, int64_t lo, int64_t hi) {
-        const ParamText& p = param(name);
-        if (!(p.value == std::floor(p.value)) || p.value < static_cast<double>(lo) ||
-            p.value > static_cast<double>(hi))
-            fail(p.line, "param " + name + " = " + p.text + " must be a whole number in [" +
-                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
-        return static_cast<int64_t>(p.value);
-    }
-
-    double real(const std::string& name) { return param(name).value; }
-    double real_or(const std::string& name, double fallback) {
-        return has_param(name) ? real(name) : fallback;
-    }
-
-    uint64_t seed(const std::string& name) {
-        const ParamText& p = param(name);
-        const char* s = p.text.c_str();
-        char* end = nullptr;
-        unsigned long long v = std::strtoull(s, &end, 10);
-        if (end == s || *end != '\0' || p.text[0] == '-')
-            fail(p.line, "param " + name + " = " + p.text + " must be a non-negative whole number");
-        return static_cast<uint64_t>(v);
-    }
-
-    bool has_tensor(const std::string& name) const { return find(name) != nullptr; }
-
-    const TensorText& text(const std::string& name) {
-        const TensorText* t = find(name);
-        if (!t) fail(c_.kind_line, "case " + c_.kind + " needs 'tensor " + name + "' (missing)");
-        used_tensors_.insert(name);
-        return *t;
-    }
-
-    // The tensor `name`, which must have shape `want` (`meaning` spells the dims out).
-    Tensor tensor(const std::string& name, const Shape& want, const std::string& meaning) {
-        const TensorText& t = text(name);
-        if (t.shape != want)
-            fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but this case needs " +
-                             ag::shape_str(want) + " " + meaning);
-        return to_tensor(t);
-    }
-
-    // The tensor `name` of rank `rank` (any sizes; the caller checks them).
-    Tensor tensor_of_rank(const std::string& name, size_t rank, const std::string& meaning) {
-        const TensorText& t = text(name);
-        if (t.shape.size() != rank)
-            fail(t.line,
-                 "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but must be " + meaning);
-        return to_tensor(t);
-    }
-
-    // A module about to be built holds `count` values that must all come from the file: refuse a
-    // large size the file cannot possibly fill before allocating it.
-    void require_given(int64_t count, const std::string& what) const {
-        int64_t given = 0;
-        for (const auto& t : c_.tensors) given += static_cast<int64_t>(t.second.values.size());
-        if (count > given && count > 1000000)  // small models are cheap: let the missing tensor be named
-            fail(c_.kind_line, what + " has " + std::to_string(count) +
-                                   " parameter values but the file gives only " + std::to_string(given) +
-                                   " values in all");
-    }
-
-    int line_of(const std::string& name) const { return find(name) ? find(name)->line : c_.kind_line; }
-
-    // Everything in the file must have been read by now.
-    void finish() const {
-        for (const auto& p : c_.params)
-            if (!used_params_.count(p.first))
-                fail(p.second.line, "param '" + p.first + "' is not used by a case of kind " + c_.kind);
-        for (const auto& t : c_.tensors)
-            if (!used_tensors_.count(t.first))
-                fail(t.second.line, "tensor '" + t.first + "' is not used by a case of kind " + c_.kind);
-        if (c_.kind != "init" && !c_.modules.empty())
-            fail(c_.modules[0].line, "'module' lines belong to init cases, not to kind " + c_.kind);
-    }
-
-    const Case& c() const { return c_; }
-
-private:
-    const TensorText* find(const std::string& name) const {
-        for (const auto& t : c_.tensors)
-            if (t.first == name) return &t.second;
-        return nullptr;
-    }
-    static Tensor to_tensor(const TensorText& t) {
-        std::vector<float> v(t.values.begin(), t.values.end());
-        return Tensor(std::move(v), t.shape);
-    }
-
-    const Case& c_;
-    std::set<std::string> used_params_, used_tensors_;
-};
-
 using Results = std::map<std::string, Tensor>;
 
 const int64_t kMaxSize = 1 << 20;  // upper bound of any size param: keeps a typo from eating memory
-
-// The gradient of a leaf, zeros when no gradient reached it (PyTorch would say None).
-Tensor grad_or_zeros(const Tensor& t) { return t.has_grad() ? t.grad() : Tensor::zeros(t.shape()); }
-
-// Copies the case's tensor for every parameter of `m` (named `prefix` + PyTorch's name) into it.
-void load_parameters(Inputs& in, ag::nn::Module& m, const std::string& prefix = "") {
-    for (auto& [name, p] : m.named_parameters()) {
-        Tensor given = in.tensor(prefix + name, p.shape(), "(the shape of " + prefix + name + ")");
-        p.mutable_values() = given.values();
-    }
-}
+// A model of up to this many values is built even when the file cannot fill it: small models are
+// cheap, and the tensor the file lacks is then named (Inputs::require_given).
+const int64_t kCheapModel = 1000000;
 
 // ---- linear ------------------------------------------------------------------------------------
 Results run_linear(Inputs& in) {
@@ -154,7 +32,7 @@ Results run_linear(Inputs& in) {
                   n_out = in.integer("out_features", 1, kMaxSize);
     const bool has_bias = in.has_tensor("bias");
     in.require_given(n_out * n_in + (has_bias ? n_out : 0),
-                     "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
+                     "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")", kCheapModel);
     const TensorText& xt = in.text("input");
     if (xt.shape.empty() || xt.shape.back() != n_in)
         in.fail(xt.line, "tensor input has shape " + ag::shape_str(xt.shape) + " but must be [..., " +
@@ -185,7 +63,8 @@ Results run_rnn(Inputs& in) {
     const int64_t layers = in.integer("num_layers", 1, 1024);
     in.require_given(
         H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2),
-        "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")");
+        "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")",
+        kCheapModel);
     Tensor input = in.tensor_of_rank("input", 3, "[batch, length, input_size]");
     const int64_t B = input.size(0), L = input.size(1);
     if (input.size(2) != n_in || L < 1)
@@ -213,7 +92,7 @@ Results run_rnn(Inputs& in) {
 Results run_embedding(Inputs& in) {
     const int64_t n = in.integer("num_embeddings", 1, kMaxSize),
                   dim = in.integer("embedding_dim", 1, kMaxSize);
-    in.require_given(n * dim, "Embedding(" + std::to_string(n) + ", " + std::to_string(dim) + ")");
+    in.require_given(n * dim, "Embedding(" + std::to_string(n) + ", " + std::to_string(dim) + ")", kCheapModel);
     const TensorText& it = in.text("indices");
     for (size_t i = 0; i < it.values.size(); ++i) {
         double v = it.values[i];
@@ -241,7 +120,7 @@ Results run_adam(Inputs& in) {
                   n_out = in.integer("out_features", 1, kMaxSize);
     const bool has_bias = in.has_tensor("bias");
     in.require_given(n_out * n_in + (has_bias ? n_out : 0),
-                     "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")");
+                     "Linear(" + std::to_string(n_in) + ", " + std::to_string(n_out) + ")", kCheapModel);
     ag::optim::AdamOptions opt;
     opt.lr = in.real("lr");
     opt.beta1 = in.real_or("beta1", opt.beta1);
@@ -299,7 +178,8 @@ struct StackedRNNModel : ag::nn::Module {
 Results run_train_rnn_model(Inputs& in) {
     const int64_t L = in.integer("sequence_length", 1, kMaxSize);
     const int64_t layers = in.integer("rnn_layers", 1, 1024), H = in.integer("hidden_size", 1, 4096);
-    in.require_given(H * (1 + H + 2) + (layers - 1) * H * (2 * H + 2) + H + 1, "the stacked RNN model");
+    in.require_given(H * (1 + H + 2) + (layers - 1) * H * (2 * H + 2) + H + 1, "the stacked RNN model",
+                     kCheapModel);
     const int64_t epochs = in.integer("epochs", 1, 1000000);
     const double lr = in.real("lr");
     Tensor input = in.tensor_of_rank("input", 3, "[batch, sequence_length, 1]");

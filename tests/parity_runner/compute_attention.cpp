@@ -8,9 +8,9 @@
 #include "compute_attention.h"
 
 #include <cmath>
-#include <set>
 
 #include "ag/ag.h"
+#include "inputs.h"
 
 namespace parity {
 
@@ -20,96 +20,10 @@ using ag::Shape;
 using ag::Tensor;
 using Results = std::map<std::string, Tensor>;
 
-// Reads the case's params and tensors by name and shape; anything missing, misshapen or left
-// unread is refused with "file:line: reason".
-class CaseInputs {
-public:
-    explicit CaseInputs(const Case& c) : c_(c) {}
-
-    [[noreturn]] void fail(int line, const std::string& reason) const {
-        throw CaseError(c_.file + ":" + std::to_string(line) + ": " + reason);
-    }
-
-    const ParamText& param(const std::string& name) {
-        auto it = c_.params.find(name);
-        if (it == c_.params.end()) fail(c_.kind_line, "case " + c_.kind + " needs 'param " + name + "' (missing)");
-        used_.insert("param " + name);
-        return it->second;
-    }
-
-    // A whole number in [lo, hi].
-    int64_t integer(const std::string& name, int64_t lo, int64_t hi) {
-        const ParamText& p = param(name);
-        if (p.value != std::floor(p.value) || p.value < double(lo) || p.value > double(hi))
-            fail(p.line, "param " + name + " = " + p.text + " must be a whole number in [" + std::to_string(lo) +
-                             ", " + std::to_string(hi) + "]");
-        return static_cast<int64_t>(p.value);
-    }
-
-    const TensorText* find(const std::string& name) const {
-        for (const auto& t : c_.tensors)
-            if (t.first == name) return &t.second;
-        return nullptr;
-    }
-
-    // The header of tensor `name`, which must be there (its shape is checked by the caller).
-    const TensorText& text(const std::string& name) {
-        const TensorText* t = find(name);
-        if (!t) fail(c_.kind_line, "case " + c_.kind + " needs 'tensor " + name + "' (missing)");
-        return *t;
-    }
-
-    // The tensor `name` of shape `want` (`meaning` spells the dims out).
-    Tensor tensor(const std::string& name, const Shape& want, const std::string& meaning) {
-        const TensorText& t = text(name);
-        used_.insert("tensor " + name);
-        if (t.shape != want)
-            fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but this case needs " +
-                             ag::shape_str(want) + " " + meaning);
-        return Tensor(std::vector<float>(t.values.begin(), t.values.end()), t.shape);
-    }
-
-    // A module about to be built holds `count` values that must all come from the file: refuse a
-    // size the file cannot fill before allocating it.
-    void require_given(int64_t count, const std::string& what) const {
-        int64_t given = 0;
-        for (const auto& t : c_.tensors) given += static_cast<int64_t>(t.second.values.size());
-        if (count > given)
-            fail(c_.kind_line, what + " has " + std::to_string(count) + " parameter values but the file gives only " +
-                                   std::to_string(given) + " values in all");
-    }
-
-    // Everything in the file must have been read by now.
-    void finish() const {
-        for (const auto& p : c_.params)
-            if (!used_.count("param " + p.first))
-                fail(p.second.line, "param '" + p.first + "' is not used by a case of kind " + c_.kind);
-        for (const auto& t : c_.tensors)
-            if (!used_.count("tensor " + t.first))
-                fail(t.second.line, "tensor '" + t.first + "' is not used by a case of kind " + c_.kind);
-        if (!c_.modules.empty())
-            fail(c_.modules[0].line, "'module' lines belong to init cases, not to kind " + c_.kind);
-    }
-
-    int kind_line() const { return c_.kind_line; }
-
-private:
-    const Case& c_;
-    std::set<std::string> used_;
-};
-
 const int64_t kMaxSize = 4096;  // upper bound of a size param: a parity case is small
 
-Tensor grad_or_zeros(const Tensor& t) { return t.has_grad() ? t.grad() : Tensor::zeros(t.shape()); }
-
-// Copies the case's tensor for every parameter of `m` into it (PyTorch's names).
-void load_parameters(CaseInputs& in, ag::nn::Module& m) {
-    for (auto& [name, p] : m.named_parameters())
-        p.mutable_values() = in.tensor(name, p.shape(), "(the shape of " + name + ")").values();
-}
-
 // A tensor [B, L, E] with any B >= 1 and L >= 1 (read from the file), ready to receive a gradient.
-Tensor sequence(CaseInputs& in, const std::string& name, int64_t E, int64_t B = -1) {
+Tensor sequence(Inputs& in, const std::string& name, int64_t E, int64_t B = -1) {
     const TensorText& t = in.text(name);
     if (t.shape.size() != 3 || t.shape[0] < 1 || t.shape[1] < 1 || t.shape[2] != E || (B >= 0 && t.shape[0] != B))
         in.fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but must be [" +
@@ -121,7 +35,7 @@ Tensor sequence(CaseInputs& in, const std::string& name, int64_t E, int64_t B = 
 }
 
 // A tensor of any shape whose last dim is D (D = -1: any shape of rank 1 or more).
-Tensor any_shape(CaseInputs& in, const std::string& name, int64_t D, const std::string& meaning) {
+Tensor any_shape(Inputs& in, const std::string& name, int64_t D, const std::string& meaning) {
     const TensorText& t = in.text(name);
     if (t.shape.empty() || (D >= 0 && t.shape.back() != D))
         in.fail(t.line, "tensor " + name + " has shape " + ag::shape_str(t.shape) + " but must be " + meaning);
@@ -132,11 +46,11 @@ Tensor any_shape(CaseInputs& in, const std::string& name, int64_t D, const std::
 
 // ---- multihead_attention -----------------------------------------------------------------------
 std::map<std::string, Tensor> compute_multihead_attention(const Case& c) {
-    CaseInputs in(c);
+    Inputs in(c);
     const int64_t E = in.integer("embed_dim", 1, kMaxSize), heads = in.integer("num_heads", 1, kMaxSize);
     const bool causal = in.integer("causal", 0, 1) == 1, self = in.integer("self_attention", 0, 1) == 1;
     if (E % heads != 0)
-        in.fail(in.kind_line(), "embed_dim " + std::to_string(E) + " is not divisible by num_heads " +
+        in.fail(c.kind_line, "embed_dim " + std::to_string(E) + " is not divisible by num_heads " +
                                     std::to_string(heads));
     Tensor query, key, value;  // one tensor `input` for self-attention
     if (self) {
@@ -172,7 +86,7 @@ std::map<std::string, Tensor> compute_multihead_attention(const Case& c) {
 
 // ---- layer_norm --------------------------------------------------------------------------------
 std::map<std::string, Tensor> compute_layer_norm(const Case& c) {
-    CaseInputs in(c);
+    Inputs in(c);
     const int64_t D = in.integer("normalized_shape", 1, kMaxSize);
     const ParamText& eps = in.param("eps");
     if (!(eps.value >= 0)) in.fail(eps.line, "param eps = " + eps.text + " must be >= 0");
@@ -195,7 +109,7 @@ std::map<std::string, Tensor> compute_layer_norm(const Case& c) {
 
 // ---- softmax -----------------------------------------------------------------------------------
 std::map<std::string, Tensor> compute_softmax(const Case& c) {
-    CaseInputs in(c);
+    Inputs in(c);
     const bool log = in.integer("log", 0, 1) == 1;
     Tensor input = any_shape(in, "input", -1, "of rank 1 or more");
     const int64_t rank = input.dim();
@@ -212,7 +126,7 @@ std::map<std::string, Tensor> compute_softmax(const Case& c) {
 
 // ---- cross_entropy -----------------------------------------------------------------------------
 std::map<std::string, Tensor> compute_cross_entropy(const Case& c) {
-    CaseInputs in(c);
+    Inputs in(c);
     const TensorText& lt = in.text("logits");
     if (lt.shape.size() != 2 || lt.shape[0] < 1 || lt.shape[1] < 1)
         in.fail(lt.line, "tensor logits has shape " + ag::shape_str(lt.shape) +
