@@ -50,12 +50,47 @@ TEST(VmathExp, SpecialValuesAndInPlace) {
     EXPECT_EQ(x[11], kInf);
 }
 
-TEST(VmathReduce, SumsAndMaximaAroundTheLaneCount) {
+TEST(VmathExp, ScaleShiftAndTheTotal) {
+    // e^(x·2 − 1) for x = 0, 1, 2 (and 3 more, past a vector of lanes): e^−1, e^1, e^3, ...
+    std::vector<float> x = {0, 1, 2, 0.5f, -3, 4}, y(6);
+    const double total = ag::detail::exp_array(x.data(), y.data(), 6, 2.0f, 1.0f);
+    double want_total = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        const float want = static_cast<float>(std::exp(2.0 * x[i] - 1.0));
+        EXPECT_EQ(y[i], want) << i;
+        want_total += want;
+    }
+    EXPECT_EQ(total, want_total);
+}
+
+TEST(VmathSoftmax, HandValuesHiddenEntriesAndEmptySlices) {
+    // softmax(0, 1, 2) = e^k / (1 + e + e²); the same from (0, 2, 4) with scale ½
+    std::vector<float> x = {0, 1, 2}, y = {0, 2, 4};
+    ag::detail::softmax_in_place(x.data(), 3);
+    ag::detail::softmax_in_place(y.data(), 3, 0.5f);
+    for (const auto& v : {x, y}) {
+        EXPECT_NEAR(v[0], 0.0900305732f, 1e-8f);
+        EXPECT_NEAR(v[1], 0.244728471f, 1e-8f);
+        EXPECT_NEAR(v[2], 0.665240956f, 1e-8f);
+    }
+    // −∞ entries get 0 and the others share the weight; all −∞ gives all 0
+    std::vector<float> h = {-kInf, 1, -kInf, 1}, all = {-kInf, -kInf};
+    ag::detail::softmax_in_place(h.data(), 4);
+    EXPECT_EQ(h, (std::vector<float>{0, 0.5f, 0, 0.5f}));
+    ag::detail::softmax_in_place(all.data(), 2);
+    EXPECT_EQ(all, (std::vector<float>{0, 0}));
+    ag::detail::softmax_in_place(nullptr, 0);
+    // 37 equal entries of 1000 (past the lanes, and e^1000 would overflow): 1/37 each
+    std::vector<float> flat(37, 1000.0f);
+    ag::detail::softmax_in_place(flat.data(), 37);
+    for (float v : flat) EXPECT_NEAR(v, 1.0f / 37, 1e-8f);
+}
+
+TEST(VmathReduce, DotsAndMaximaAroundTheLaneCount) {
     for (int64_t n : {0, 1, 2, 15, 16, 17, 31, 32, 33, 100, 160}) {
         SCOPED_TRACE(n);
         std::vector<float> up(static_cast<size_t>(n)), twos(static_cast<size_t>(n), 2.0f);
         for (int64_t i = 0; i < n; ++i) up[i] = float(i + 1);  // 1, 2, ..., n
-        EXPECT_EQ(ag::detail::sum_of(up.data(), n), double(n * (n + 1) / 2));
         EXPECT_EQ(ag::detail::dot_of(up.data(), twos.data(), n), double(n * (n + 1)));
         EXPECT_EQ(ag::detail::dot_of(up.data(), up.data(), n), double(n * (n + 1) * (2 * n + 1) / 6));
         // the largest value at each place in turn, among negative numbers

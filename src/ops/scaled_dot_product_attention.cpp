@@ -48,6 +48,24 @@ AttentionSizes check_attention(const Tensor& q, const Tensor& k, const Tensor& v
     return n;
 }
 
+// The op's matrix products. With `causal` they are gemm.h's causal variants, which skip what only
+// hidden keys (j > i) reach: about half of the work, with the same result.
+struct Products {
+    bool causal;
+    // C (n, m) += A (n, k)·B (m, k)ᵀ;  causal: C is needed only at j ≤ i
+    void nt(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) const {
+        causal ? detail::gemm_nt_causal(n, k, m, A, B, C) : detail::gemm_nt(n, k, m, A, B, C);
+    }
+    // C (n, m) += A (n, k)·B (k, m);  causal: A[i][p] = 0 for p > i
+    void nn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) const {
+        causal ? detail::gemm_nn_causal(n, k, m, A, B, C) : detail::gemm_nn(n, k, m, A, B, C);
+    }
+    // C (n, m) += A (k, n)ᵀ·B (k, m);  causal: A[p][j] = 0 for j > p
+    void tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) const {
+        causal ? detail::gemm_tn_causal(n, k, m, A, B, C) : detail::gemm_tn(n, k, m, A, B, C);
+    }
+};
+
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
@@ -57,8 +75,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     const float minus_inf = -std::numeric_limits<float>::infinity();
     const float* M = mask.defined() ? mask.values().data() : nullptr;
     const int64_t mask_step = mask.defined() && mask.dim() > 2 ? Lq * Lk : 0;  // 0: one mask for every head
+    const Products gemm{causal};
 
-    Buffer weights(static_cast<size_t>(heads * Lq * Lk));  // P (..., Lq, Lk), kept for the backward
+    Buffer weights = Buffer::uninitialized(static_cast<size_t>(heads * Lq * Lk));  // P (..., Lq, Lk), kept for the backward
     Buffer out(static_cast<size_t>(heads * Lq * dv));      // (..., Lq, dv)
     for (int64_t s = 0; s < heads; ++s) {  // one (batch entry, head) at a time
         const float* Q = q.values().data() + s * Lq * d;   // (Lq, d)
@@ -66,34 +85,26 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         const float* V = v.values().data() + s * Lk * dv;  // (Lk, dv)
         float* P = weights.data() + s * Lq * Lk;           // (Lq, Lk)
         // S = q·kᵀ
-        detail::gemm_nt(Lq, d, Lk, Q, K, P);
+        std::fill(P, P + Lq * Lk, 0.0f);
+        gemm.nt(Lq, d, Lk, Q, K, P);
         // P = softmax over the keys of S/√d, a hidden key counting as −∞ (a weight of 0)
         for (int64_t i = 0; i < Lq; ++i) {
             float* row = P + i * Lk;
             const int64_t seen = causal ? std::min(i + 1, Lk) : Lk;  // causal: keys 0..i only
-            for (int64_t j = 0; j < seen; ++j) row[j] *= scale;
             if (M)
                 for (int64_t j = 0; j < seen; ++j)
                     if (M[s * mask_step + i * Lk + j] == 1.0f) row[j] = minus_inf;
+            detail::softmax_in_place(row, seen, scale);  // as softmax.cpp, vectorised (vmath.h)
             std::fill(row + seen, row + Lk, 0.0f);
-            const float max = detail::max_of(row, seen);  // the max trick, as in softmax.cpp (vmath.h)
-            if (max == minus_inf) {  // no key to see: weights 0 (softmax.cpp does the same)
-                std::fill(row, row + seen, 0.0f);
-                continue;
-            }
-            for (int64_t j = 0; j < seen; ++j) row[j] -= max;
-            detail::exp_array(row, row, seen);
-            const float inv = static_cast<float>(1.0 / detail::sum_of(row, seen));
-            for (int64_t j = 0; j < seen; ++j) row[j] *= inv;
         }
         // out = P·v
-        detail::gemm_nn(Lq, Lk, dv, P, V, out.data() + s * Lq * dv);
+        gemm.nn(Lq, Lk, dv, P, V, out.data() + s * Lq * dv);
     }
 
     Shape out_shape(q.shape().begin(), q.shape().end() - 1);
     out_shape.push_back(dv);
     return record("scaled_dot_product_attention", std::move(out), std::move(out_shape), {q, k, v},
-                  [heads = heads, Lq = Lq, Lk = Lk, d = d, dv = dv, scale, causal, weights = std::move(weights)](Node& o) {
+                  [heads = heads, Lq = Lq, Lk = Lk, d = d, dv = dv, scale, causal, gemm, weights = std::move(weights)](Node& o) {
         // out = P·v, P = softmax(S/√d), S = q·kᵀ:
         // dv = Pᵀ·dout;  dP = dout·vᵀ;  dS = P ⊙ (dP − Σ_j P·dP) / √d;  dq = dS·k;  dk = dSᵀ·q
         float* gq = o.input_grad(0);
@@ -106,10 +117,10 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
             const float* V = o.inputs[2].values().data() + s * Lk * dv;
             const float* P = weights.data() + s * Lq * Lk;
             const float* g = o.grad.data() + s * Lq * dv;  // dout (Lq, dv)
-            if (gv) detail::gemm_tn(Lk, Lq, dv, P, g, gv + s * Lk * dv);
+            if (gv) gemm.tn(Lk, Lq, dv, P, g, gv + s * Lk * dv);
             if (!gq && !gk) continue;
             std::fill(dS.begin(), dS.end(), 0.0f);
-            detail::gemm_nt(Lq, dv, Lk, g, V, dS.data());
+            gemm.nt(Lq, dv, Lk, g, V, dS.data());
             for (int64_t i = 0; i < Lq; ++i) {  // P is 0 after key `seen`, and so is dS
                 const float* p = P + i * Lk;
                 float* row = dS.data() + i * Lk;
@@ -118,8 +129,8 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                 for (int64_t j = 0; j < seen; ++j) row[j] = p[j] * (row[j] - sum) * scale;
                 std::fill(row + seen, row + Lk, 0.0f);
             }
-            if (gq) detail::gemm_nn(Lq, Lk, d, dS.data(), K, gq + s * Lq * d);
-            if (gk) detail::gemm_tn(Lk, Lq, d, dS.data(), Q, gk + s * Lk * d);
+            if (gq) gemm.nn(Lq, Lk, d, dS.data(), K, gq + s * Lq * d);
+            if (gk) gemm.tn(Lk, Lq, d, dS.data(), Q, gk + s * Lk * d);
         }
     });
 }
