@@ -287,6 +287,30 @@ TEST(GradTranspose, SeveralDimPairs) {
     }
 }
 
+TEST(GradTranspose, DimsOfSize1MatchIndexSwap) {
+    // With a dim of size 1 among the swapped ones, often no value moves (attention's split into
+    // one head: [B, L, 1, d] -> [B, 1, L, d]); sometimes one still does ([1, 3, 2], 0 with 2).
+    struct Case { Shape s; int64_t d0, d1; };
+    for (const Case& c : std::vector<Case>{{{2, 5, 1, 3}, 1, 2}, {{2, 1, 5, 3}, 1, 2}, {{3, 1, 1, 2}, 0, 2},
+                                           {{1, 3, 2}, 0, 2},    {{4, 1, 1}, 1, 2},    {{1, 4}, 0, 1},
+                                           {{2, 1, 3}, 0, 2},    {{1, 1, 5, 1}, 0, 3}}) {
+        SCOPED_TRACE(ag::shape_str(c.s) + " " + std::to_string(c.d0) + "," + std::to_string(c.d1));
+        Tensor x = rand_tensor(c.s, 4);
+        Tensor t = ag::transpose(x, c.d0, c.d1);
+        std::vector<int64_t> idx(c.s.size(), 0);  // x's index, counted like an odometer
+        for (int64_t n = 0; n < x.numel(); ++n) {
+            std::vector<int64_t> swapped = idx;
+            std::swap(swapped[c.d0], swapped[c.d1]);
+            EXPECT_EQ(t.at(swapped), x.at(idx));
+            for (size_t d = idx.size(); d-- > 0;) {
+                if (++idx[d] < c.s[d]) break;
+                idx[d] = 0;
+            }
+        }
+        EXPECT_TRUE(grad_ok([&](const V& v) { return ag::transpose(v[0], c.d0, c.d1); }, {x}));
+    }
+}
+
 TEST(GradReshape, ShapesAndGradients) {
     Tensor x = rand_tensor({2, 3, 4}, 1);
     EXPECT_EQ(ag::reshape(x, {6, 4}).shape(), (Shape{6, 4}));

@@ -49,6 +49,11 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 static void swap_dims(const float* src, float* dst, const Shape& s, int64_t d0, int64_t d1, bool add) {
     int64_t A = detail::prod(s, 0, d0), n0 = s[d0], B = detail::prod(s, d0 + 1, d1), n1 = s[d1],
             C = detail::prod(s, d1 + 1, s.size());
+    if ((n0 > 1) + (B > 1) + (n1 > 1) <= 1) {  // e.g. a dim of size 1 swapped with its neighbour
+        const int64_t n = A * n0 * B * n1 * C;   // (attention's split into one head): no value moves
+        for (int64_t i = 0; i < n; ++i) dst[i] = add ? dst[i] + src[i] : src[i];
+        return;
+    }
     for (int64_t a = 0; a < A; ++a)
         for (int64_t i = 0; i < n0; ++i)
             for (int64_t b = 0; b < B; ++b)
