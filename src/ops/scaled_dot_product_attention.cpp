@@ -1,10 +1,11 @@
 // scaled_dot_product_attention.cpp — softmax(q·kᵀ/√d, masked keys hidden)·v as one op.
 //
-// Teaches: the heart of attention with its backward written out. Composed from ops (matmul,
-// masked_fill, softmax, matmul, as MultiheadAttention does when it must return its weights) it
-// makes a node and an (Lq, Lk) buffer per step; fused, it keeps only the weights P. The backward
-// is the chain rule through the three steps in reverse: the values' gradient, then softmax's, then
-// the two factors of the scores. A test checks that it equals the composed ops.
+// Teaches: the heart of attention with its backward written out. Composed from ops (transpose,
+// matmul, masked_fill, softmax, matmul, as MultiheadAttention does when it must return its
+// weights) it is six nodes, four of them with a buffer of every score and a gradient of the same
+// size; fused, it is one node that keeps only the weights P. The backward is the chain rule
+// through the three steps in reverse: the values' gradient, then softmax's, then the two factors
+// of the scores. tests/scaled_dot_product_attention_test.cpp checks that it equals the composed ops.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -77,14 +78,14 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     const int64_t mask_step = mask.defined() && mask.dim() > 2 ? Lq * Lk : 0;  // 0: one mask for every head
     const Products gemm{causal};
 
-    Buffer weights = Buffer::uninitialized(static_cast<size_t>(heads * Lq * Lk));  // P (..., Lq, Lk), kept for the backward
-    Buffer out(static_cast<size_t>(heads * Lq * dv));      // (..., Lq, dv)
+    Buffer weights = Buffer::uninitialized(static_cast<size_t>(heads * Lq * Lk));  // P (..., Lq, Lk)
+    Buffer out(static_cast<size_t>(heads * Lq * dv));                               // (..., Lq, dv)
     for (int64_t s = 0; s < heads; ++s) {  // one (batch entry, head) at a time
         const float* Q = q.values().data() + s * Lq * d;   // (Lq, d)
         const float* K = k.values().data() + s * Lk * d;   // (Lk, d)
         const float* V = v.values().data() + s * Lk * dv;  // (Lk, dv)
         float* P = weights.data() + s * Lq * Lk;           // (Lq, Lk)
-        // S = q·kᵀ
+        // S = q·kᵀ (the products add into their result, so it starts at 0)
         std::fill(P, P + Lq * Lk, 0.0f);
         gemm.nt(Lq, d, Lk, Q, K, P);
         // P = softmax over the keys of S/√d, a hidden key counting as −∞ (a weight of 0)
@@ -103,8 +104,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 
     Shape out_shape(q.shape().begin(), q.shape().end() - 1);
     out_shape.push_back(dv);
-    return record("scaled_dot_product_attention", std::move(out), std::move(out_shape), {q, k, v},
-                  [heads = heads, Lq = Lq, Lk = Lk, d = d, dv = dv, scale, causal, gemm, weights = std::move(weights)](Node& o) {
+    // The backward keeps P (the weights) and reads q, k and v from its inputs.
+    auto back = [heads = heads, Lq = Lq, Lk = Lk, d = d, dv = dv, scale, causal, gemm,
+                 weights = std::move(weights)](Node& o) {
         // out = P·v, P = softmax(S/√d), S = q·kᵀ:
         // dv = Pᵀ·dout;  dP = dout·vᵀ;  dS = P ⊙ (dP − Σ_j P·dP) / √d;  dq = dS·k;  dk = dSᵀ·q
         float* gq = o.input_grad(0);
@@ -132,7 +134,8 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
             if (gq) gemm.nn(Lq, Lk, d, dS.data(), K, gq + s * Lq * d);
             if (gk) gemm.tn(Lk, Lq, d, dS.data(), Q, gk + s * Lk * d);
         }
-    });
+    };
+    return record("scaled_dot_product_attention", std::move(out), std::move(out_shape), {q, k, v}, std::move(back));
 }
 
 }  // namespace ag
