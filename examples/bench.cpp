@@ -49,7 +49,7 @@ std::vector<Config> workloads() {
         {"wide", 32, 200, 128, 128, 1, 5, 3, true},
         {"deep", 1, 100000, 1, 10, 1, 1, 3, false},
         {"lstm", 1, 2000, 1, 10, 1, 10, 5, false, true},
-        {"attention", 32, 160, 1, 16, 1, 20, 5, true, false, true},
+        {"attention", 32, 160, 1, 16, 1, 50, 5, true, false, true},
     };
 }
 
