@@ -7,11 +7,13 @@
 // a value worked out by hand, and the error messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "ag/ag.h"
 #include "core_test_util.h"
+#include "parity_runner/parity.h"
 
 using ag::Shape;
 using ag::Tensor;
@@ -188,6 +190,23 @@ TEST(MultiheadAttentionFused, EqualsTheComposedLayer) {
         for (const Tensor& t : m.parameters()) got.push_back(t.grad().values());
         for (const Tensor* t : {&q, &k, &v}) got.push_back(t->grad().values());
         for (size_t i = 0; i < want.size(); ++i) EXPECT_TRUE(near_all(got[i], want[i], 1e-5f)) << "gradient " << i;
+    }
+}
+
+// The PyTorch parity cases of the layer (tests/parity/attention_*.txt), run without the weights:
+// the fused op must give PyTorch's output, loss and every gradient too.
+TEST(MultiheadAttentionFused, MatchesThePyTorchParityCases) {
+    for (const char* file : {"tests/parity/attention_self_causal.txt", "tests/parity/attention_cross.txt"}) {
+        SCOPED_TRACE(file);
+        parity::Case c = parity::parse_case_file(file);
+        c.params["need_weights"] = parity::ParamText{"0", 0.0, 0};
+        auto& e = c.expects;
+        const size_t before = e.size();
+        e.erase(std::remove_if(e.begin(), e.end(), [](const auto& x) { return x.first == "attn_weights"; }), e.end());
+        EXPECT_EQ(e.size(), before - 1);
+        const parity::CaseResult r = parity::run_case(c);
+        EXPECT_TRUE(r.passed) << parity::format_result(r);
+        EXPECT_LT(r.max_error, 1e-6);
     }
 }
 
