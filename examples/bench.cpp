@@ -1,13 +1,15 @@
 // bench.cpp — how fast is the engine? The same training run, once through autograd and once
-// through the hand-written loop of fused_rnn.cpp (the floor), on four RNN workloads; and 01's
-// setup with an LSTM, once with the fused step ops and once with the composed cell.
+// through the hand-written loop of fused_rnn.cpp (the floor), on four RNN workloads; 01's setup
+// with an LSTM, once with the fused step ops and once with the composed cell; and 08's attention
+// model, once with the fused attention op and once with the composed ops.
 //
-//   make bench                         all five workloads, medians of a few runs each
+//   make bench                         all six workloads, medians of a few runs each
 //   build/examples/bench --workload vanishing --length 500 --epochs 5
 //
 // Each run happens in a child process (fork), so that its peak memory (ru_maxrss) is its own.
 // One line per workload: workload=NAME engine_ms=… fused_ms=… ratio=… peak_rss_mb=…
-// (for lstm: engine_ms=… composed_ms=… speedup=… peak_rss_mb=…, the speed-up of the fused ops)
+// (for lstm and attention: engine_ms=… composed_ms=… speedup=… peak_rss_mb=…, the speed-up of
+// the fused ops)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@ struct Config {
     int64_t batch, length, input, hidden, layers, epochs, repeat;
     bool per_step;  // report ms per training step instead of the whole run
     bool lstm = false;  // LSTM layers instead of RNN layers, compared with the composed cell
+    bool attention = false;  // 08's AttentionModel (width `hidden`), fused op against composed ops
 };
 
 // The workloads of the issue: the notebook's two models at length 2000, a wide layer, a long sequence.
@@ -46,6 +49,7 @@ std::vector<Config> workloads() {
         {"wide", 32, 200, 128, 128, 1, 5, 3, true},
         {"deep", 1, 100000, 1, 10, 1, 1, 3, false},
         {"lstm", 1, 2000, 1, 10, 1, 10, 5, false, true},
+        {"attention", 32, 160, 1, 16, 1, 50, 5, true, false, true},
     };
 }
 
@@ -125,6 +129,37 @@ Result run_lstm(const Config& c, bool fused) {
 Result run_lstm_fused(const Config& c) { return run_lstm(c, true); }
 Result run_lstm_composed(const Config& c) { return run_lstm(c, false); }
 
+// 08's task and model: recall the input 16 steps back (lag). ex::AttentionModel(hidden) (Linear(1, d),
+// the positional encoding, one causal MultiheadAttention(d, 1), Linear(d, 1)), MSE of the output at
+// steps t ≥ 16 against the input at t − 16, Adam. Without its weights the model's attention is the
+// fused op scaled_dot_product_attention; asked for its weights (need_weights), the composed ops.
+Result run_attention(const Config& c, bool fused) {
+    const int64_t lag = std::min<int64_t>(16, c.length / 2);  // 16, or less for the tiny runs of make memcheck
+    ag::Generator gen(1);
+    const ag::Tensor x = ag::randn({c.batch, c.length, 1}, gen);        // (B, L, 1)
+    const ag::Tensor target = ag::narrow(x, 1, 0, c.length - lag);      // (B, L − 16, 1)
+    ag::manual_seed(0);
+    ex::AttentionModel model(c.hidden);
+    ag::optim::Adam opt(model.parameters(), 0.01);
+    Result r;
+    r.base_mb = peak_rss_mb();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t e = 0; e < c.epochs; ++e) {
+        opt.zero_grad();
+        ag::Tensor weights;
+        const ag::Tensor out = fused ? model.forward(x) : model.forward(x, &weights);  // (B, L, 1)
+        ag::Tensor loss = ag::nn::mse_loss(ag::narrow(out, 1, lag, c.length - lag), target);
+        loss.backward();
+        opt.step();
+        r.loss = loss.item();
+    }
+    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    r.rss_mb = peak_rss_mb();
+    return r;
+}
+Result run_attention_fused(const Config& c) { return run_attention(c, true); }
+Result run_attention_composed(const Config& c) { return run_attention(c, false); }
+
 Result run_fused(const Config& c) {
     std::vector<float> xv, yv;
     make_data(c, xv, yv);
@@ -191,16 +226,17 @@ void run(const Config& c) {
     std::vector<double> te, tf;
     Result e, f;
     double rss = 0;
+    const bool vs_composed = c.lstm || c.attention;  // the second run: composed ops, not the hand-written loop
     for (int64_t i = 0; i < c.repeat; ++i) {  // interleaved, so that machine noise hits both alike
-        e = in_child(c.lstm ? run_lstm_fused : run_engine, c);
-        f = in_child(c.lstm ? run_lstm_composed : run_fused, c);
+        e = in_child(c.attention ? run_attention_fused : c.lstm ? run_lstm_fused : run_engine, c);
+        f = in_child(c.attention ? run_attention_composed : c.lstm ? run_lstm_composed : run_fused, c);
         te.push_back(e.ms);
         tf.push_back(f.ms);
         rss = std::max(rss, e.rss_mb);
     }
     double div = c.per_step ? double(c.epochs) : 1.0;
     double me = median(te) / div, mf = median(tf) / div;
-    if (c.lstm)  // the second run is the composed cell: how much faster the fused ops are
+    if (vs_composed)  // the second run is the composed cell: how much faster the fused ops are
         std::printf("workload=%s engine_ms=%.1f composed_ms=%.1f speedup=%.2f peak_rss_mb=%.1f", c.name.c_str(),
                     me, mf, mf / me, rss);
     else
@@ -208,7 +244,7 @@ void run(const Config& c) {
                     me, mf, me / mf, rss);
     if (c.per_step) std::printf(" unit=ms_per_step");
     std::printf(" bytes_per_step=%.0f loss_engine=%.6g loss_%s=%.6g\n",
-                (e.rss_mb - e.base_mb) * 1048576.0 / double(c.length), e.loss, c.lstm ? "composed" : "fused", f.loss);
+                (e.rss_mb - e.base_mb) * 1048576.0 / double(c.length), e.loss, vs_composed ? "composed" : "fused", f.loss);
     std::fflush(stdout);
 }
 
@@ -221,10 +257,11 @@ int main(int argc, char** argv) {
     ex::Args args("bench",
                   "Trains each workload with the engine and with a hand-written loop (no autograd) and\n"
                   "prints one line per workload: times (medians of --repeat runs), their ratio, peak memory.");
-    args.option("--workload", "NAME", "only this one: context, vanishing, wide, deep or lstm", "all",
+    args.option("--workload", "NAME", "only this one: context, vanishing, wide, deep, lstm or attention", "all",
                 [&](const std::string& v) {
-                    if (v != "context" && v != "vanishing" && v != "wide" && v != "deep" && v != "lstm")
-                        throw std::invalid_argument("unknown workload '" + v + "' (context, vanishing, wide, deep, lstm)");
+                    if (v != "context" && v != "vanishing" && v != "wide" && v != "deep" && v != "lstm" && v != "attention")
+                        throw std::invalid_argument("unknown workload '" + v +
+                                                    "' (context, vanishing, wide, deep, lstm, attention)");
                     only = v;
                 });
     auto size = [&](const char* name, int64_t Config::*field, const char* help) {
@@ -235,7 +272,7 @@ int main(int argc, char** argv) {
     size("--batch", &Config::batch, "sequences per batch");
     size("--length", &Config::length, "time steps per sequence");
     size("--input", &Config::input, "input features");
-    size("--hidden", &Config::hidden, "hidden size of every RNN (or LSTM) layer");
+    size("--hidden", &Config::hidden, "hidden size of every RNN (or LSTM) layer; the attention's width");
     size("--layers", &Config::layers, "stacked RNN (or LSTM) layers");
     size("--epochs", &Config::epochs, "training steps per run");
     size("--repeat", &Config::repeat, "runs of each version (the median is reported)");

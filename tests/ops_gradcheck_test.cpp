@@ -135,16 +135,31 @@ TEST(GradMatmul, HandComputed2x2) {
     EXPECT_EQ(c.values(), (std::vector<float>{19, 22, 43, 50}));
 }
 
-TEST(GradMatmul, ForwardMatchesPlainLoopAcrossTileEdges) {
-    // sizes below, at and past the 4-row and 8/32-column tiles
-    for (int64_t n : {1, 3, 4, 5, 9})
-        for (int64_t k : {1, 7, 20})
-            for (int64_t m : {1, 7, 8, 33, 41}) {
+// (k, n) -> (n, k)
+static std::vector<float> transposed(const std::vector<float>& A, int64_t k, int64_t n) {
+    std::vector<float> T(A.size());
+    for (int64_t p = 0; p < k; ++p)
+        for (int64_t i = 0; i < n; ++i) T[i * k + p] = A[p * n + i];
+    return T;
+}
+
+TEST(GradMatmul, ForwardAndBackwardMatchPlainLoopAcrossTileEdges) {
+    // sizes below, at and past the gemm tiles: 8 and 4 rows; 32, 16 and 8 columns, then 4, 2, 1
+    for (int64_t n : {1, 3, 4, 5, 8, 9, 13, 17})
+        for (int64_t k : {1, 2, 7, 20})
+            for (int64_t m : {1, 2, 3, 7, 8, 15, 16, 17, 24, 31, 32, 33, 41, 63}) {
                 SCOPED_TRACE("n=" + std::to_string(n) + " k=" + std::to_string(k) + " m=" + std::to_string(m));
-                Tensor a = rand_tensor({n, k}, 1, -1, 1, false);
-                Tensor b = rand_tensor({k, m}, 2, -1, 1, false);
-                EXPECT_TRUE(near_all(ag::matmul(a, b).values(),
-                                     reference_matmul(a.values(), b.values(), 1, n, k, m, true), 1e-4f));
+                Tensor a = rand_tensor({n, k}, 1);
+                Tensor b = rand_tensor({k, m}, 2);
+                Tensor c = ag::matmul(a, b);
+                EXPECT_TRUE(near_all(c.values(), reference_matmul(a.values(), b.values(), 1, n, k, m, true), 1e-4f));
+                // dA = dC·Bᵀ (gemm_nt) and dB = Aᵀ·dC (gemm_tn)
+                Tensor g = rand_tensor({n, m}, 3, -1, 1, false);
+                c.backward(g);
+                EXPECT_TRUE(near_all(a.grad().values(),
+                                     reference_matmul(g.values(), transposed(b.values(), k, m), 1, n, m, k, true), 1e-4f));
+                EXPECT_TRUE(near_all(b.grad().values(),
+                                     reference_matmul(transposed(a.values(), n, k), g.values(), 1, k, n, m, true), 1e-4f));
             }
 }
 
@@ -269,6 +284,30 @@ TEST(GradTranspose, SeveralDimPairs) {
                                            {{2, 3, 4, 5}, 1, 3}, {{2, 3, 4, 5}, 0, -1}, {{2, 3, 4, 5}, -2, 0}}) {
         SCOPED_TRACE(ag::shape_str(c.s) + " " + std::to_string(c.d0) + "," + std::to_string(c.d1));
         EXPECT_TRUE(grad_ok([&](const V& x) { return ag::transpose(x[0], c.d0, c.d1); }, {rand_tensor(c.s, 3)}));
+    }
+}
+
+TEST(GradTranspose, DimsOfSize1MatchIndexSwap) {
+    // With a dim of size 1 among the swapped ones, often no value moves (attention's split into
+    // one head: [B, L, 1, d] -> [B, 1, L, d]); sometimes one still does ([1, 3, 2], 0 with 2).
+    struct Case { Shape s; int64_t d0, d1; };
+    for (const Case& c : std::vector<Case>{{{2, 5, 1, 3}, 1, 2}, {{2, 1, 5, 3}, 1, 2}, {{3, 1, 1, 2}, 0, 2},
+                                           {{1, 3, 2}, 0, 2},    {{4, 1, 1}, 1, 2},    {{1, 4}, 0, 1},
+                                           {{2, 1, 3}, 0, 2},    {{1, 1, 5, 1}, 0, 3}}) {
+        SCOPED_TRACE(ag::shape_str(c.s) + " " + std::to_string(c.d0) + "," + std::to_string(c.d1));
+        Tensor x = rand_tensor(c.s, 4);
+        Tensor t = ag::transpose(x, c.d0, c.d1);
+        std::vector<int64_t> idx(c.s.size(), 0);  // x's index, counted like an odometer
+        for (int64_t n = 0; n < x.numel(); ++n) {
+            std::vector<int64_t> swapped = idx;
+            std::swap(swapped[c.d0], swapped[c.d1]);
+            EXPECT_EQ(t.at(swapped), x.at(idx));
+            for (size_t d = idx.size(); d-- > 0;) {
+                if (++idx[d] < c.s[d]) break;
+                idx[d] = 0;
+            }
+        }
+        EXPECT_TRUE(grad_ok([&](const V& v) { return ag::transpose(v[0], c.d0, c.d1); }, {x}));
     }
 }
 

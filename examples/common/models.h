@@ -181,7 +181,9 @@ struct AttentionModel : SequenceModel {
         const int64_t L = x.size(1);
         if (pe_.size(0) < L) pe_ = ag::nn::positional_encoding(L, width);   // (L, d), kept for the next call
         ag::Tensor e = embed.forward(x) + ag::narrow(pe_, 0, 0, L);          // (B, L, d) + (L, d)
-        auto [out, w] = attention.forward(e, e, e, ag::Tensor(), /*causal=*/true);  // (B, L, d), (B, L, L)
+        // Without `weights`, the attention skips making them (need_weights = false): the fused op.
+        auto [out, w] = attention.forward(e, e, e, ag::Tensor(), /*causal=*/true,
+                                          /*need_weights=*/weights != nullptr);  // (B, L, d), (B, L, L)
         if (weights) *weights = w;
         return head.forward(out);  // (B, L, 1)
     }

@@ -97,6 +97,16 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 // then sees keys 0..i only, never a later one (PyTorch's boolean upper-triangular attn_mask).
 Tensor causal_mask(int64_t rows, int64_t cols = -1);
 
+// ---- attention (src/ops/scaled_dot_product_attention.cpp) ------------------------------------
+// softmax(q·kᵀ/√d, hidden keys at −∞)·v as one op, for each leading index (batch entry, head):
+// q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv] -> [..., Lq, dv], the leading dims equal.
+// mask as masked_fill's (1 = hidden; PyTorch's F.scaled_dot_product_attention takes True = may
+// attend), [Lq, Lk] for every head or [..., Lq, Lk]; causal also hides key j > i from query i.
+// A query that may see no key gets weights of 0 and an output of 0, as with softmax above.
+// Equal to matmul(softmax(masked_fill(matmul(q, transpose(k, -2, -1)) / √d, mask, −∞), -1), v).
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const Tensor& mask = Tensor(), bool causal = false);
+
 // ---- layer normalisation (src/ops/layer_norm.cpp) --------------------------------------------
 // Over the last dim: y = (x − mean) / √(var + eps) · weight + bias, var biased (divided by D).
 // x [..., D], weight [D], bias [D] -> [..., D]. An undefined weight counts as 1, bias as 0.

@@ -41,7 +41,7 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim_, int64_t num_heads_)
 }
 
 std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                                                       const Tensor& mask, bool causal) const {
+                                                       const Tensor& mask, bool causal, bool need_weights) const {
     const int64_t E = embed_dim, h = num_heads, d = head_dim;
     const std::string who = "MultiheadAttention(" + std::to_string(E) + ", " + std::to_string(h) + "): ";
     if (!query.defined() || !key.defined() || !value.defined())
@@ -72,20 +72,30 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
     Tensor k = split_heads(project(key, 1));    // (B, h, Lk, d)
     Tensor v = split_heads(project(value, 2));  // (B, h, Lk, d)
 
-    // scores[b, head, i, j] = q_i · k_j / √d: how well query i matches key j (scaling q first is cheaper).
-    Tensor scores = matmul(q * static_cast<float>(1.0 / std::sqrt(static_cast<double>(d))),
-                           transpose(k, 2, 3));  // (B, h, Lq, d)·(B, h, d, Lk) -> (B, h, Lq, Lk)
-    const float minus_inf = -std::numeric_limits<float>::infinity();
-    if (mask.defined())  // a hidden key scores −∞, which the softmax turns into a weight of 0
-        scores = masked_fill(scores, mask.dim() == 2 ? mask : reshape(mask, {B, h, Lq, Lk}), minus_inf);
-    if (causal) scores = masked_fill(scores, causal_mask(Lq, Lk), minus_inf);
-    Tensor weights = softmax(scores, -1);  // (B, h, Lq, Lk): each query's weights over the keys sum to 1
+    const Tensor head_mask = !mask.defined() || mask.dim() == 2 ? mask : reshape(mask, {B, h, Lq, Lk});
 
-    // Each query's output is the weighted average of the values; the heads are then put side by side.
-    Tensor heads = matmul(weights, v);                                     // (B, h, Lq, d)
+    Tensor weights, heads;  // (B, h, Lq, Lk) and (B, h, Lq, d)
+    if (need_weights) {
+        // scores[b, head, i, j] = q_i · k_j / √d: how well query i matches key j (scaling q first is cheaper).
+        Tensor scores = matmul(q * static_cast<float>(1.0 / std::sqrt(static_cast<double>(d))),
+                               transpose(k, 2, 3));  // (B, h, Lq, d)·(B, h, d, Lk) -> (B, h, Lq, Lk)
+        const float minus_inf = -std::numeric_limits<float>::infinity();
+        if (mask.defined())  // a hidden key scores −∞, which the softmax turns into a weight of 0
+            scores = masked_fill(scores, head_mask, minus_inf);
+        if (causal) scores = masked_fill(scores, causal_mask(Lq, Lk), minus_inf);
+        weights = softmax(scores, -1);  // (B, h, Lq, Lk): each query's weights over the keys sum to 1
+        // Each query's output is the weighted average of the values.
+        heads = matmul(weights, v);  // (B, h, Lq, d)
+    } else {
+        // The same four steps as one op, which keeps no scores (src/ops/scaled_dot_product_attention.cpp).
+        heads = scaled_dot_product_attention(q, k, v, head_mask, causal);  // (B, h, Lq, d)
+    }
+
+    // The heads are put side by side again.
     Tensor joined = reshape(transpose(heads, 1, 2), {B, Lq, E});           // (B, Lq, h, d) -> (B, Lq, E)
     Tensor output = out_proj.forward(joined);                              // (B, Lq, E)
-    return {output, mean(weights, 1)};  // weights averaged over the heads: (B, Lq, Lk)
+    if (!need_weights) return {output, Tensor()};
+    return {output, mean(weights, 1)};  // the weights averaged over the heads: (B, Lq, Lk)
 }
 
 }  // namespace ag::nn

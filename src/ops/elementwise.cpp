@@ -50,19 +50,21 @@ Broadcast broadcast(const char* op, const Shape& a, const Shape& b) {
     return bc;
 }
 
-// Calls f(i, ia, ib) for every output element, walking the output row-major.
+// Calls f(i, ia, ib) for every output element, walking the output row-major: the last dim as one
+// run (ia and ib step by its strides), then the odometer carries over the dims before it.
 template <class F>
 void for_each(const Broadcast& bc, int64_t n, F f) {
     if (bc.same) {
         for (int64_t i = 0; i < n; ++i) f(i, i, i);
         return;
     }
-    size_t rank = bc.out.size();
+    const size_t rank = bc.out.size();
+    const int64_t run = bc.out[rank - 1], step_a = bc.stride_a[rank - 1], step_b = bc.stride_b[rank - 1];
     std::vector<int64_t> idx(rank, 0);
     int64_t ia = 0, ib = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        f(i, ia, ib);
-        for (size_t d = rank; d-- > 0;) {  // odometer: bump the last dim, carry leftwards
+    for (int64_t i = 0; i < n; i += run) {
+        for (int64_t j = 0; j < run; ++j) f(i + j, ia + j * step_a, ib + j * step_b);
+        for (size_t d = rank - 1; d-- > 0;) {  // odometer: bump the dim before the run, carry leftwards
             ia += bc.stride_a[d];
             ib += bc.stride_b[d];
             if (++idx[d] < bc.out[d]) break;

@@ -14,9 +14,10 @@ namespace ag {
 
 namespace {
 
-// For each element of x (row-major), the mask value it reads, as a bool: the mask's dims are
-// aligned with x's from the right, and a dim of size 1 (or a missing one) always reads index 0.
-std::vector<bool> broadcast_mask(const Shape& xs, const Shape& ms, const Buffer& mask) {
+// For each element of x (row-major), whether its mask value is 1: the mask's dims are aligned
+// with x's from the right, and a dim of size 1 (or a missing one) always reads index 0. The last
+// dim is walked as one run; an odometer carries over the dims before it.
+std::vector<char> broadcast_mask(const Shape& xs, const Shape& ms, const Buffer& mask) {
     const size_t rank = xs.size(), offset = rank - ms.size();
     std::vector<int64_t> stride(rank, 0);  // the mask's stride along each dim of x; 0 = broadcast
     int64_t step = 1;
@@ -24,12 +25,17 @@ std::vector<bool> broadcast_mask(const Shape& xs, const Shape& ms, const Buffer&
         if (ms[k] != 1) stride[offset + k] = step;
         step *= ms[k];
     }
-    std::vector<bool> filled(static_cast<size_t>(shape_numel(xs)));
+    std::vector<char> filled(static_cast<size_t>(shape_numel(xs)));
+    if (rank == 0) {  // a scalar x (and a scalar mask)
+        if (!filled.empty()) filled[0] = mask[0] == 1.0f;
+        return filled;
+    }
+    const int64_t run = xs[rank - 1], run_step = stride[rank - 1];
     std::vector<int64_t> idx(rank, 0);  // x's multi-index, counted like an odometer
     int64_t m = 0;
-    for (size_t i = 0; i < filled.size(); ++i) {
-        filled[i] = mask[m] == 1.0f;
-        for (size_t d = rank; d-- > 0;) {
+    for (size_t i = 0; i < filled.size(); i += static_cast<size_t>(run)) {
+        for (int64_t j = 0; j < run; ++j) filled[i + j] = mask[m + j * run_step] == 1.0f;
+        for (size_t d = rank - 1; d-- > 0;) {
             if (++idx[d] < xs[d]) {
                 m += stride[d];
                 break;
@@ -67,7 +73,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, float value) {
         }
     }
     // filled[i]: does element i of x take `value`?
-    std::vector<bool> filled = broadcast_mask(xs, ms, mask.values());
+    std::vector<char> filled = broadcast_mask(xs, ms, mask.values());
     Buffer y = Buffer::uninitialized(filled.size());
     for (size_t i = 0; i < y.size(); ++i) y[i] = filled[i] ? value : x.values()[i];
     return record("masked_fill", std::move(y), xs, {x}, [filled = std::move(filled)](Node& o) {

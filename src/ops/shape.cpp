@@ -61,6 +61,13 @@ static void swap_dims(const float* src, float* dst, const Shape& s, int64_t d0, 
                     }
 }
 
+// Does swapping d0 and d1 (d0 ≤ d1) leave every value where it is? Yes when, of the swapped dims
+// and the dims between them, at most one has a size above 1: [B, L, 1, d] -> [B, 1, L, d], as
+// attention's split into one head does, or d0 = d1.
+static bool moves_no_value(const Shape& s, int64_t d0, int64_t d1) {
+    return (s[d0] > 1) + (detail::prod(s, d0 + 1, d1) > 1) + (d0 != d1 && s[d1] > 1) <= 1;
+}
+
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     detail::require_defined("transpose", x);
     const Shape& s = x.shape();
@@ -70,14 +77,15 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     Shape out_shape = s;
     std::swap(out_shape[d0], out_shape[d1]);
     Buffer out(x.values().size());
-    if (d0 == d1) std::copy(x.values().begin(), x.values().end(), out.begin());
+    const bool nothing_moves = moves_no_value(s, d0, d1);
+    if (nothing_moves) std::copy(x.values().begin(), x.values().end(), out.begin());
     else swap_dims(x.values().data(), out.data(), s, d0, d1, false);
     Shape oshape = out_shape;
-    return record("transpose", std::move(out), std::move(oshape), {x}, [out_shape, d0, d1](Node& o) {
+    return record("transpose", std::move(out), std::move(oshape), {x}, [out_shape, d0, d1, nothing_moves](Node& o) {
         // y[.., j, .., i, ..] = x[.., i, .., j, ..]:  dx = transpose(dy, d0, d1) (a swap is its own inverse)
         float* gx = o.input_grad(0);
         if (!gx) return;
-        if (d0 == d1)
+        if (nothing_moves)
             for (size_t i = 0; i < o.grad.size(); ++i) gx[i] += o.grad[i];
         else swap_dims(o.grad.data(), gx, out_shape, d0, d1, true);
     });

@@ -1,37 +1,65 @@
 // gemm.h — the three matrix-product loops behind matmul and linear, forward and backward.
 //
-// Teaches: C += A·B is computed a small tile of C at a time. A 4 × 32 tile is held in registers
-// while the loop runs along k; each step loads one contiguous row piece of B and four numbers of
-// A, and does 128 multiply-adds with them. The compiler turns the fixed-size inner loops into
-// vector instructions (-O3 -march=native). This one idea is what makes a plain C++ loop as fast
-// as a tuned library on the sizes this project uses.
+// Teaches: C += A·B is computed a small tile of C at a time. An 8 × 32 tile is held in registers
+// while the loop runs along k; each step loads one contiguous row piece of B (two vectors of 16
+// floats) and eight numbers of A, and does 256 multiply-adds with them. The tile is written on
+// `Floats` (simd.h), a vector of 16 floats (8 without AVX-512) that the compiler keeps in one
+// register, so that narrow products (attention's head width of 16) are vectorised as surely as
+// wide ones.
+// This one idea is what makes a plain C++ loop as fast as a tuned library on the sizes this
+// project uses.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
 
+#include "ag/detail/simd.h"  // Floats, HalfFloats, load, store
+
 namespace ag::detail {
 
-// C (MR, NR) += Â (MR, k) · B (k, NR), where Â[r][p] = A[r·sa_r + p·sa_p] (so Â may be a
-// transposed view) and C, B are rows of a matrix with `m` columns.
-template <int64_t MR, int64_t NR>
-inline void gemm_tile(int64_t k, int64_t m, const float* __restrict A, int64_t sa_r, int64_t sa_p,
-                      const float* __restrict B, float* __restrict C) {
-    float acc[MR][NR];  // the tile of C, kept in registers
+// ---- tiles -----------------------------------------------------------------------------------
+
+// C (MR, NV·lanes of V) += Â (MR, k) · B (k, NV·lanes), where Â[r][p] = A[r·sa_r + p·sa_p] (so
+// Â may be a transposed view); rows of B are ldb floats apart, rows of C ldc.
+template <class V, int64_t MR, int64_t NV>
+inline void gemm_tile(int64_t k, const float* __restrict A, int64_t sa_r, int64_t sa_p,
+                      const float* __restrict B, int64_t ldb, float* __restrict C, int64_t ldc) {
+    constexpr int64_t W = sizeof(V) / sizeof(float);
+    V acc[MR][NV];  // the tile of C, kept in registers
     for (int64_t r = 0; r < MR; ++r)
-        for (int64_t c = 0; c < NR; ++c) acc[r][c] = C[r * m + c];
+        for (int64_t v = 0; v < NV; ++v) acc[r][v] = load<V>(C + r * ldc + v * W);
     for (int64_t p = 0; p < k; ++p) {
-        const float* b = B + p * m;
+        V b[NV];  // row p of B, this tile's columns
+        for (int64_t v = 0; v < NV; ++v) b[v] = load<V>(B + p * ldb + v * W);
+        for (int64_t r = 0; r < MR; ++r) {
+            const float a = A[r * sa_r + p * sa_p];
+            for (int64_t v = 0; v < NV; ++v) acc[r][v] += a * b[v];
+        }
+    }
+    for (int64_t r = 0; r < MR; ++r)
+        for (int64_t v = 0; v < NV; ++v) store(C + r * ldc + v * W, acc[r][v]);
+}
+
+// The same for the last few columns (fewer than half a register), one float at a time.
+template <int64_t MR, int64_t NR>
+inline void gemm_tile_scalar(int64_t k, const float* __restrict A, int64_t sa_r, int64_t sa_p,
+                             const float* __restrict B, int64_t ldb, float* __restrict C, int64_t ldc) {
+    float acc[MR][NR];
+    for (int64_t r = 0; r < MR; ++r)
+        for (int64_t c = 0; c < NR; ++c) acc[r][c] = C[r * ldc + c];
+    for (int64_t p = 0; p < k; ++p) {
+        const float* b = B + p * ldb;
         for (int64_t r = 0; r < MR; ++r) {
             const float a = A[r * sa_r + p * sa_p];
             for (int64_t c = 0; c < NR; ++c) acc[r][c] += a * b[c];
         }
     }
     for (int64_t r = 0; r < MR; ++r)
-        for (int64_t c = 0; c < NR; ++c) C[r * m + c] = acc[r][c];
+        for (int64_t c = 0; c < NR; ++c) C[r * ldc + c] = acc[r][c];
 }
 
 // C (n, m) += a (n) ⊗ b (m), the outer product (a product with k = 1): row i of C gains
@@ -45,48 +73,36 @@ inline void gemm_outer(int64_t n, int64_t m, const float* a, int64_t stride, con
     }
 }
 
-// C (n, m) += Â (n, k) · B (k, m), tile by tile; narrower tiles finish the edges.
+// Rows of C per tile: eight when the machine has 32 vector registers (AVX-512), else four.
+constexpr int64_t kTileRows = kLanes == 16 ? 8 : 4;
+
+// C (n, m) += Â (n, k) · B (k, m), tile by tile; narrower tiles finish the edges. Rows of B are
+// ldb floats apart and rows of C ldc (both m for whole matrices).
 inline void gemm_tiled(int64_t n, int64_t k, int64_t m, const float* A, int64_t sa_r, int64_t sa_p,
-                       const float* B, float* C) {
-    if (k == 1) return gemm_outer(n, m, A, sa_r, B, C);
-    auto row = [&](auto rows_tag, int64_t i) {
+                       const float* B, int64_t ldb, float* C, int64_t ldc) {
+    auto rows = [&](auto rows_tag, int64_t i) {  // rows [i, i + MR) of C, all their columns
         constexpr int64_t MR = decltype(rows_tag)::value;
         const float* a = A + i * sa_r;
-        float* c = C + i * m;
+        float* c = C + i * ldc;
         int64_t j = 0;
-        for (; j + 32 <= m; j += 32) gemm_tile<MR, 32>(k, m, a, sa_r, sa_p, B + j, c + j);
-        for (; j + 8 <= m; j += 8) gemm_tile<MR, 8>(k, m, a, sa_r, sa_p, B + j, c + j);
-        if (j + 4 <= m) gemm_tile<MR, 4>(k, m, a, sa_r, sa_p, B + j, c + j), j += 4;
-        if (j + 2 <= m) gemm_tile<MR, 2>(k, m, a, sa_r, sa_p, B + j, c + j), j += 2;
-        if (j < m) gemm_tile<MR, 1>(k, m, a, sa_r, sa_p, B + j, c + j);
+        for (; j + 2 * kLanes <= m; j += 2 * kLanes) gemm_tile<Floats, MR, 2>(k, a, sa_r, sa_p, B + j, ldb, c + j, ldc);
+        if (j + kLanes <= m) gemm_tile<Floats, MR, 1>(k, a, sa_r, sa_p, B + j, ldb, c + j, ldc), j += kLanes;
+        if (j + kLanes / 2 <= m) gemm_tile<HalfFloats, MR, 1>(k, a, sa_r, sa_p, B + j, ldb, c + j, ldc), j += kLanes / 2;
+        if (kLanes / 2 > 4 && j + 4 <= m) gemm_tile_scalar<MR, 4>(k, a, sa_r, sa_p, B + j, ldb, c + j, ldc), j += 4;
+        if (j + 2 <= m) gemm_tile_scalar<MR, 2>(k, a, sa_r, sa_p, B + j, ldb, c + j, ldc), j += 2;
+        if (j < m) gemm_tile_scalar<MR, 1>(k, a, sa_r, sa_p, B + j, ldb, c + j, ldc);
     };
     int64_t i = 0;
-    for (; i + 4 <= n; i += 4) row(std::integral_constant<int64_t, 4>{}, i);
-    for (; i < n; ++i) row(std::integral_constant<int64_t, 1>{}, i);
+    for (; i + kTileRows <= n; i += kTileRows) rows(std::integral_constant<int64_t, kTileRows>{}, i);
+    if (kTileRows > 4 && i + 4 <= n) rows(std::integral_constant<int64_t, 4>{}, i), i += 4;
+    for (; i < n; ++i) rows(std::integral_constant<int64_t, 1>{}, i);
 }
 
-// C (n, m) += A (n, k) · B (k, m)
-inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
-    gemm_tiled(n, k, m, A, k, 1, B, C);
-}
-
-// C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
-// With k = 1 (one RNN step of one sequence) this is an outer product, done by the plain loop
-// above: small and called at every step, it would pay more for entering the tiled loop than
-// for its own 100 multiply-adds.
-inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
-    if (k == 1) return gemm_outer(n, m, A, 1, B, C);
-    gemm_tiled(n, k, m, A, 1, n, B, C);
-}
-
-// C (n, m) += A (n, k) · B (m, k)ᵀ   — forward of a Linear (y = x·Wᵀ) and of an RNN step (h·W_hhᵀ).
-// B is transposed into a scratch copy (in 8 × 8 blocks, which keeps both reads and writes in
-// cache), so that the tiled loop above can stream its rows. The copy is kept for the next call:
-// an RNN multiplies by the same W_hh at every step of a sequence, so it transposes it once per
-// sequence. The kept copy is used only when B's values and sizes equal those it was made from,
-// so a changed or different B is never served a stale transpose.
-inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* __restrict A,
-                    const float* __restrict B, float* __restrict C) {
+// Bᵀ (k, m) of B (m, k), in a scratch copy kept for the next call: an RNN multiplies by the same
+// W_hh at every step of a sequence, so it transposes it once per sequence. The kept copy is used
+// only when B's values and sizes equal those it was made from, so a changed or different B is
+// never served a stale transpose. Copied in 8 × 8 blocks, which keeps reads and writes in cache.
+inline const float* kept_transpose(const float* B, int64_t m, int64_t k) {
     static thread_local std::vector<float> bt, b_seen;  // Bᵀ (k, m), and the B it came from
     static thread_local int64_t seen_k = -1;
     const size_t size = static_cast<size_t>(k * m);
@@ -99,7 +115,63 @@ inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* __restrict A,
                 for (int64_t j = j0; j < j0 + 8 && j < m; ++j)
                     for (int64_t p = p0; p < p0 + 8 && p < k; ++p) bt[p * m + j] = B[j * k + p];
     }
-    gemm_nn(n, k, m, A, bt.data(), C);
+    return bt.data();
+}
+
+// ---- the three products ----------------------------------------------------------------------
+
+// C (n, m) += A (n, k) · B (k, m)
+inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    if (k == 1) return gemm_outer(n, m, A, 1, B, C);
+    gemm_tiled(n, k, m, A, k, 1, B, m, C, m);
+}
+
+// C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
+// With k = 1 (one RNN step of one sequence) this is an outer product, done by the plain loop
+// above: small and called at every step, it would pay more for entering the tiled loop than
+// for its own 100 multiply-adds.
+inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    if (k == 1) return gemm_outer(n, m, A, 1, B, C);
+    gemm_tiled(n, k, m, A, 1, n, B, m, C, m);
+}
+
+// C (n, m) += A (n, k) · B (m, k)ᵀ   — forward of a Linear (y = x·Wᵀ) and of an RNN step (h·W_hhᵀ).
+// B is transposed first (kept_transpose), so that the tiled loop can stream its rows.
+inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    gemm_nn(n, k, m, A, kept_transpose(B, m, k), C);
+}
+
+// ---- the same products for causal attention ---------------------------------------------------
+// Query i sees keys j ≤ i only, so the weights P (queries × keys) are 0 above the diagonal. Each
+// product below goes through C a block of kTileRows rows at a time and skips the part that is 0
+// for the whole block, or that nobody reads: about half of the work.
+
+// C (n, m) += A (n, k) · B (m, k)ᵀ, needed only at j ≤ i (the scores of keys a query sees): a
+// block of rows stops at the column of its last row. Columns after that keep their values.
+inline void gemm_nt_causal(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    const float* bt = kept_transpose(B, m, k);  // (k, m)
+    for (int64_t i0 = 0; i0 < n; i0 += kTileRows) {
+        const int64_t rows = std::min(kTileRows, n - i0), cols = std::min(m, i0 + rows);
+        gemm_tiled(rows, k, cols, A + i0 * k, k, 1, bt, m, C + i0 * m, m);
+    }
+}
+
+// C (n, m) += A (n, k) · B (k, m) with A lower triangular (A[i][p] = 0 for p > i, as P is): a block
+// of rows stops at the column of A of its last row.
+inline void gemm_nn_causal(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    for (int64_t i0 = 0; i0 < n; i0 += kTileRows) {
+        const int64_t rows = std::min(kTileRows, n - i0), depth = std::min(k, i0 + rows);
+        gemm_tiled(rows, depth, m, A + i0 * k, k, 1, B, m, C + i0 * m, m);
+    }
+}
+
+// C (n, m) += A (k, n)ᵀ · B (k, m) with A lower triangular (A[p][j] = 0 for j > p): row j of C
+// gathers only the rows p ≥ j of A and B, so a block of rows starts at its first row.
+inline void gemm_tn_causal(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    for (int64_t j0 = 0; j0 < n && j0 < k; j0 += kTileRows) {
+        const int64_t rows = std::min(kTileRows, n - j0);
+        gemm_tiled(rows, k - j0, m, A + j0 * n + j0, 1, n, B + j0 * m, m, C + j0 * m, m);
+    }
 }
 
 }  // namespace ag::detail

@@ -4,7 +4,8 @@
 // (q·k/√d), a softmax turns the scores into weights that sum to 1, and the output is the
 // weighted average of the values. Several heads do this side by side on slices of the width.
 // Nothing here is new maths for the engine: linear, reshape, transpose, matmul, masked_fill and
-// softmax, so the backward is autograd's.
+// softmax, so the backward is autograd's. Without the weights (need_weights = false) the middle
+// four are one fused op, scaled_dot_product_attention.
 //
 //   ag::manual_seed(0);
 //   ag::nn::MultiheadAttention attention(8, 2);               // embed_dim 8, 2 heads of width 4
@@ -37,8 +38,12 @@ public:
     // A query that may see no key at all gets weights of 0 (PyTorch gives NaN), so its output is
     // out_proj.bias. The masked scores are −∞ on purpose: anomaly mode (which stops at any Inf)
     // reports them.
+    // need_weights = false (PyTorch's name): the weights are not returned (an undefined tensor takes
+    // their place), and scores, mask, softmax and average are the one op scaled_dot_product_attention,
+    // which is faster and gives the same output and gradients.
     std::tuple<Tensor, Tensor> forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                                       const Tensor& mask = Tensor(), bool causal = false) const;
+                                       const Tensor& mask = Tensor(), bool causal = false,
+                                       bool need_weights = true) const;
 
     int64_t embed_dim, num_heads, head_dim;  // head_dim = embed_dim / num_heads
     // Registered in PyTorch's order: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias.

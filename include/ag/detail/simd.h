@@ -1,0 +1,37 @@
+// simd.h — vectors of floats and doubles, one machine register wide, for gemm.h and vmath.h.
+//
+// Machinery, not maths: GCC's and Clang's vector extension. `a * b` and `a + b` act lane by lane,
+// a scalar in an expression stands for a vector of copies of it, `a > b ? a : b` picks lane by
+// lane, and __builtin_convertvector converts every lane (float to double and back). The compiler
+// keeps each vector in one register: 16 floats with AVX-512, 8 with AVX, else 4.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace ag::detail {
+
+#if defined(__AVX512F__)
+constexpr int64_t kLanes = 16;
+#elif defined(__AVX__)
+constexpr int64_t kLanes = 8;
+#else
+constexpr int64_t kLanes = 4;
+#endif
+typedef float Floats __attribute__((vector_size(kLanes * sizeof(float))));
+typedef float HalfFloats __attribute__((vector_size(kLanes / 2 * sizeof(float))));  // half a register
+typedef double Doubles __attribute__((vector_size(kLanes / 2 * sizeof(double))));   // as many lanes as HalfFloats
+typedef int64_t Int64s __attribute__((vector_size(kLanes / 2 * sizeof(int64_t))));  // the same, as integers
+
+template <class V>
+inline V load(const float* p) {  // lanes from p[0 ..], any alignment
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+template <class V>
+inline void store(float* p, V v) {
+    std::memcpy(p, &v, sizeof v);
+}
+
+}  // namespace ag::detail
