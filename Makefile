@@ -150,6 +150,8 @@ run: $(LIB) $(TOUR_BIN)
 	@./$(BUILD)/examples/06_gradient_flow
 	@echo; echo "== What the notebook claims - How far back does an RNN remember? Recall the input k steps back (07_memory_lag, the RNN, 200 training steps) =="
 	@./$(BUILD)/examples/07_memory_lag --steps 200 --models rnn
+	@echo; echo "== What fixes it - Attention looks 16 and 128 steps back in one step, where the RNN cannot (08_attention_memory, 200 training steps) =="
+	@./$(BUILD)/examples/08_attention_memory --models rnn,attention --lags 16,128 --steps 200
 	@echo; echo "Data, gnuplot scripts and pictures are in out/. Rerun one part with other flags: build/examples/NAME --help"
 
 test: all
