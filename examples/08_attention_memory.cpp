@@ -7,7 +7,9 @@
 // The notebook's Part 4 stops at the encoder input, embeddings + positional encodings: this is
 // what the encoder does next. The heat map shows where the trained head looks.
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,12 +42,14 @@ static int run(int argc, char** argv) {
         int64_t length = 0;
         std::vector<float> values;
     };
-    std::vector<Weights> kept(4096);  // indexed by run; each run writes only its own slot
-    example.inspect = [&kept](size_t run, const ex::SequenceModel& model, const ag::Tensor& held_out) {
+    std::map<size_t, Weights> kept;  // by run; runs finish on several threads, so one lock guards it
+    std::mutex kept_lock;
+    example.inspect = [&](size_t run, const ex::SequenceModel& model, const ag::Tensor& held_out) {
         const auto* attention = dynamic_cast<const ex::AttentionModel*>(&model);
-        if (!attention || run >= kept.size()) return;
+        if (!attention) return;
         ag::Tensor weights;                                          // (1, L, L)
         attention->forward(ag::narrow(held_out, 0, 0, 1), &weights);  // the first held-out sequence
+        std::lock_guard<std::mutex> hold(kept_lock);
         kept[run] = {held_out.size(1), weights.values()};
     };
     example.report = [&kept](const ex::MemorySetup& setup, const std::vector<ex::MemoryRun>& runs, const std::string& dir,
@@ -56,15 +60,16 @@ static int run(int argc, char** argv) {
         figure.columns = 2;
         figure.width = 1000;
         figure.height = 480 * static_cast<int>((setup.lags.size() + 1) / 2);
-        for (size_t i = 0; i < runs.size() && i < kept.size(); ++i) {
+        for (size_t i = 0; i < runs.size(); ++i) {
             const ex::MemoryRun& r = runs[i];
             if (r.model != "attention" || r.seed != setup.seeds[0] || r.hidden != setup.hidden_sizes[0]) continue;
-            const int64_t L = kept[i].length;
+            const Weights& w = kept.at(i);
+            const int64_t L = w.length;
             const std::string file = "attention_lag" + std::to_string(r.lag) + ".dat";
             ex::DataFile table(dir + "/" + file, {"query", "key", "weight"});
             for (int64_t q = 0; q < L; ++q) {
                 for (int64_t k = 0; k < L; ++k)
-                    table.row({double(q), double(k), double(kept[i].values[q * L + k])});
+                    table.row({double(q), double(k), double(w.values[q * L + k])});
             }
             table.close();
             ex::Panel panel("lag k = " + std::to_string(r.lag) + ": held-out mse " + ex::num(r.mse, 3),

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -78,19 +79,17 @@ double peak_rss_mb() {
     return double(u.ru_maxrss) / 1024.0;
 }
 
-// One timed training run through autograd: Adam (lr 0.01) on the MSE of model.forward(x) against y,
-// c.epochs steps. x (B, L, input) and y (B, L, 1) are the values of make_data.
-template <class Model>
-Result train_with_engine(const Config& c, Model& model, const std::vector<float>& xv, const std::vector<float>& yv) {
-    ag::Tensor x(xv, {c.batch, c.length, c.input});
-    ag::Tensor y(yv, {c.batch, c.length, 1});
-    ag::optim::Adam opt(model.parameters(), 0.01);
+// One timed training run through autograd: `epochs` Adam steps (lr 0.01) on the loss that
+// loss_of() builds, with the peak memory before and after.
+Result timed_training(int64_t epochs, const std::vector<ag::Tensor>& parameters,
+                      const std::function<ag::Tensor()>& loss_of) {
+    ag::optim::Adam opt(parameters, 0.01);
     Result r;
     r.base_mb = peak_rss_mb();
     auto t0 = std::chrono::steady_clock::now();
-    for (int64_t e = 0; e < c.epochs; ++e) {
+    for (int64_t e = 0; e < epochs; ++e) {
         opt.zero_grad();
-        ag::Tensor loss = ag::nn::mse_loss(model.forward(x), y);
+        ag::Tensor loss = loss_of();  // ()
         loss.backward();
         opt.step();
         r.loss = loss.item();
@@ -98,6 +97,15 @@ Result train_with_engine(const Config& c, Model& model, const std::vector<float>
     r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     r.rss_mb = peak_rss_mb();
     return r;
+}
+
+// The MSE of model.forward(x) against y, c.epochs steps. x (B, L, input) and y (B, L, 1) are the
+// values of make_data.
+template <class Model>
+Result train_with_engine(const Config& c, Model& model, const std::vector<float>& xv, const std::vector<float>& yv) {
+    ag::Tensor x(xv, {c.batch, c.length, c.input});
+    ag::Tensor y(yv, {c.batch, c.length, 1});
+    return timed_training(c.epochs, model.parameters(), [&] { return ag::nn::mse_loss(model.forward(x), y); });
 }
 
 Result run_engine(const Config& c) {
@@ -140,22 +148,11 @@ Result run_attention(const Config& c, bool fused) {
     const ag::Tensor target = ag::narrow(x, 1, 0, c.length - lag);      // (B, L − 16, 1)
     ag::manual_seed(0);
     ex::AttentionModel model(c.hidden);
-    ag::optim::Adam opt(model.parameters(), 0.01);
-    Result r;
-    r.base_mb = peak_rss_mb();
-    auto t0 = std::chrono::steady_clock::now();
-    for (int64_t e = 0; e < c.epochs; ++e) {
-        opt.zero_grad();
+    return timed_training(c.epochs, model.parameters(), [&] {
         ag::Tensor weights;
         const ag::Tensor out = fused ? model.forward(x) : model.forward(x, &weights);  // (B, L, 1)
-        ag::Tensor loss = ag::nn::mse_loss(ag::narrow(out, 1, lag, c.length - lag), target);
-        loss.backward();
-        opt.step();
-        r.loss = loss.item();
-    }
-    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    r.rss_mb = peak_rss_mb();
-    return r;
+        return ag::nn::mse_loss(ag::narrow(out, 1, lag, c.length - lag), target);
+    });
 }
 Result run_attention_fused(const Config& c) { return run_attention(c, true); }
 Result run_attention_composed(const Config& c) { return run_attention(c, false); }

@@ -418,7 +418,9 @@ TEST(Example08, AttentionLearnsTheDelayAndItsWeightsAreCausalProbabilities) {
     std::vector<double> total(12, 0.0);
     for (const auto& r : w.rows) {
         const int q = int(r[0]), k = int(r[1]);
-        if (k > q) EXPECT_EQ(r[2], 0.0) << q << " " << k;
+        if (k > q) {
+            EXPECT_EQ(r[2], 0.0) << q << " " << k;
+        }
         EXPECT_GE(r[2], 0.0);
         total[q] += r[2];
     }

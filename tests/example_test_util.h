@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -49,6 +50,13 @@ inline int run_example(const std::string& name, const std::string& flags, const 
 }
 
 // The whole file as bytes ("" when it is missing).
+// The process's peak resident memory so far, in kB (it only grows).
+inline long peak_rss_kb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
 inline std::string read_all(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream os;

@@ -201,12 +201,6 @@ struct Mutator {
     return ::testing::AssertionSuccess();
 }
 
-long peak_rss_kb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_maxrss;
-}
-
 }  // namespace
 
 TEST(ParityFuzz, CorruptedCaseFilesFailWithALocationNeverACrash) {
@@ -229,12 +223,12 @@ TEST(ParityFuzz, CorruptedCaseFilesFailWithALocationNeverACrash) {
                 name += (k ? " + " : "") + step;
             }
             std::ofstream(path, std::ios::binary) << text;
-            const long rss_before = peak_rss_kb();
+            const long rss_before = ex_test::peak_rss_kb();
             const auto start = std::chrono::steady_clock::now();
             const parity::CaseResult r = parity::run_case_file(path);
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            EXPECT_LT(peak_rss_kb() - rss_before, 64 * 1024) << "the peak memory grew by "
-                << (peak_rss_kb() - rss_before) / 1024 << " MB on " << file << ": " << name;
+            EXPECT_LT(ex_test::peak_rss_kb() - rss_before, 64 * 1024) << "the peak memory grew by "
+                << (ex_test::peak_rss_kb() - rss_before) / 1024 << " MB on " << file << ": " << name;
             if (seconds > slowest) slowest = seconds, slowest_name = file + ": " + name;
             size_t line_count = split_lines(text).size();
             EXPECT_TRUE(well_formed(r, path, line_count)) << file << ": " << name;

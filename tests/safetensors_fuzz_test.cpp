@@ -264,12 +264,6 @@ struct Mutator {
     }
 };
 
-long peak_rss_kb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_maxrss;
-}
-
 }  // namespace
 
 TEST(SafetensorsFuzz, CorruptedFilesLoadExactlyOrFailNamingTheFileNeverCrash) {
@@ -301,7 +295,7 @@ TEST(SafetensorsFuzz, CorruptedFilesLoadExactlyOrFailNamingTheFileNeverCrash) {
         std::filesystem::remove(path);
         std::ofstream(path, std::ios::binary) << bytes;
         ag::load_model(model, "tests/data/notebook_rnn_seed0_adam5.safetensors");  // a known start
-        const long rss_before = peak_rss_kb();
+        const long rss_before = ex_test::peak_rss_kb();
         const auto start = std::chrono::steady_clock::now();
         std::string message;
         bool ok = false;
@@ -319,8 +313,8 @@ TEST(SafetensorsFuzz, CorruptedFilesLoadExactlyOrFailNamingTheFileNeverCrash) {
         if (seconds > slowest) slowest = seconds, slowest_name = name;
         // A file of a few hundred bytes must not make the loader allocate (and touch) megabytes:
         // the peak memory of the process may not jump on any one file.
-        EXPECT_LT(peak_rss_kb() - rss_before, 16 * 1024) << name << ": the peak memory grew by "
-                                                         << (peak_rss_kb() - rss_before) / 1024 << " MB";
+        EXPECT_LT(ex_test::peak_rss_kb() - rss_before, 16 * 1024) << name << ": the peak memory grew by "
+                                                         << (ex_test::peak_rss_kb() - rss_before) / 1024 << " MB";
         if (ok) {
             ++loaded;
             EXPECT_TRUE(holds(model, decode(bytes, *base.layout))) << name;
