@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -49,7 +50,6 @@ inline int run_example(const std::string& name, const std::string& flags, const 
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// The whole file as bytes ("" when it is missing).
 // The process's peak resident memory so far, in kB (it only grows).
 inline long peak_rss_kb() {
     rusage u{};
@@ -57,6 +57,16 @@ inline long peak_rss_kb() {
     return u.ru_maxrss;
 }
 
+// Random choices for a fuzz test's mutations, from one seeded stream (the same run every time).
+struct RandomChoices {
+    std::mt19937_64 rng;
+    explicit RandomChoices(uint64_t seed) : rng(seed) {}
+    size_t below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(rng() % n); }  // 0 ≤ k < n
+    template <class T>
+    const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+};
+
+// The whole file as bytes ("" when it is missing).
 inline std::string read_all(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream os;

@@ -5,7 +5,6 @@
 // a hang or a huge allocation. The corruptions are drawn from a fixed seed, so a failure here
 // repeats exactly; the message printed with it shows the file that broke the runner.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -57,12 +56,8 @@ const std::vector<std::string> kKinds = {"linear", "rnn", "embedding", "adam", "
                                          "rnn rnn", "conv2d"};
 
 // One random corruption of a case file's text; `name` says which, for the failure message.
-struct Mutator {
-    std::mt19937_64 rng;
-    explicit Mutator(uint64_t seed) : rng(seed) {}
-    size_t below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(rng() % n); }
-    template <class T>
-    const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+struct Mutator : ex_test::RandomChoices {
+    using RandomChoices::RandomChoices;
 
     std::string operator()(const std::string& text, std::string& name) {
         std::vector<std::string> lines = split_lines(text);

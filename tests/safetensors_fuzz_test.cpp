@@ -6,7 +6,6 @@
 // (run it under `make test SANITIZE=1`), a hang or a huge allocation. The corruptions are drawn
 // from a fixed seed, so a failure repeats exactly and its message names the corruption.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <cctype>
 #include <chrono>
@@ -104,12 +103,8 @@ const std::vector<std::string> kStrings = {"\"\"", "\"F16\"", "\"BF16\"", "\"I64
                                            "\"\xff\xfe\"", "\"\xc0\xaf\"", "\"a\\\"b\"", "5", "[1,2]", "{\"a\":\"b\"}"};
 const std::string kStructural = "{}[],:\" \t\n\\x0";
 
-struct Mutator {
-    std::mt19937_64 rng;
-    explicit Mutator(uint64_t seed) : rng(seed) {}
-    size_t below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(rng() % n); }
-    template <class T>
-    const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+struct Mutator : ex_test::RandomChoices {
+    using RandomChoices::RandomChoices;
 
     // The header text of a file (as far as its length field and size allow) and its data.
     static bool split(const std::string& f, std::string& header, std::string& rest) {
