@@ -175,9 +175,8 @@ public:
         try {
             doc = detail::parse_json(header);
         } catch (const detail::JsonError& e) {
-            const std::string what = e.what();  // "byte K: reason"
-            refuse("the header is not valid JSON: at byte " + std::to_string(8 + e.offset) + " of the file" +
-                   what.substr(what.find(':')));
+            refuse("the header is not valid JSON: at byte " + std::to_string(8 + e.offset) + " of the file: " +
+                   e.reason);
         }
         SafetensorsFile out;
         std::vector<Entry> entries;

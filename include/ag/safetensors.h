@@ -20,8 +20,8 @@
 
 namespace ag {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;  // the same type as nn::StateDict
-using Metadata = std::map<std::string, std::string>;               // the header's "__metadata__"
+using NamedTensors = nn::StateDict;                  // (name, tensor) pairs, in order
+using Metadata = std::map<std::string, std::string>;  // the header's "__metadata__"
 
 struct SafetensorsFile {
     NamedTensors tensors;  // in the order of the header; each a new leaf tensor

@@ -14,17 +14,13 @@
 
 namespace ag {
 
-static float sigmoid_of(float a) { return 1.0f / (1.0f + std::exp(-a)); }
-
 Tensor gru_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& w_hh, const Tensor& b_hh) {
     for (const Tensor* p : {&xw, &h_prev, &w_hh, &b_hh}) detail::require_defined("gru_step", *p);
     const Shape& sx = xw.shape();
     if (sx.size() != 3 || sx[2] % 3 != 0 || sx[2] == 0)
         throw std::invalid_argument("gru_step: xw must be [batch, length, 3·hidden], got " + shape_str(sx));
     const int64_t B = sx[0], L = sx[1], H = sx[2] / 3;
-    if (t < 0 || t >= L)
-        throw std::out_of_range("gru_step: step " + std::to_string(t) + " out of range for length " +
-                                std::to_string(L) + " (xw shape " + shape_str(sx) + ")");
+    detail::require_step_in_range("gru_step", t, sx);
     const Shape &sh = h_prev.shape(), &sw = w_hh.shape(), &sb = b_hh.shape();
     if (!(sh.size() == 2 && sh[0] == B && sh[1] == H) || !(sw.size() == 2 && sw[0] == 3 * H && sw[1] == H) ||
         !(sb.size() == 1 && sb[0] == 3 * H))
@@ -52,8 +48,8 @@ Tensor gru_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
         float* s = saved.data() + b * 4 * H;
         float *r = s, *z = s + H, *n = s + 2 * H, *ghn = s + 3 * H;
         for (int64_t j = 0; j < H; ++j) {
-            r[j] = sigmoid_of(xb[j] + gb[j]);
-            z[j] = sigmoid_of(xb[H + j] + gb[H + j]);
+            r[j] = detail::sigmoid_of(xb[j] + gb[j]);
+            z[j] = detail::sigmoid_of(xb[H + j] + gb[H + j]);
             ghn[j] = gb[2 * H + j];
             n[j] = xb[2 * H + j] + r[j] * ghn[j];  // the pre-activation; tanh below
         }
@@ -89,9 +85,7 @@ Tensor gru_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
             }
         }
         // dxw[:, t, :] = dx ;  dh_prev += dgh·W_hh ;  dW_hh = dghᵀ·h_prev ;  db_hh = Σ_batch dgh
-        if (float* gx = o.input_grad(0))
-            for (int64_t b = 0; b < B; ++b)
-                for (int64_t j = 0; j < 3 * H; ++j) gx[(b * L + t) * 3 * H + j] += dx[b * 3 * H + j];
+        if (float* gx = o.input_grad(0)) detail::add_to_step_rows(gx, dx.data(), B, L, t, 3 * H);
         if (gh_prev) detail::gemm_nn(B, 3 * H, H, dgh.data(), o.inputs[2].values().data(), gh_prev);
         if (float* gw = o.input_grad(2)) detail::gemm_tn(3 * H, B, H, dgh.data(), hp, gw);
         if (float* gb = o.input_grad(3))

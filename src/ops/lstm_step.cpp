@@ -16,8 +16,6 @@
 
 namespace ag {
 
-static float sigmoid_of(float a) { return 1.0f / (1.0f + std::exp(-a)); }
-
 // ---- lstm_cell: [c | o] ------------------------------------------------------------------------
 
 Tensor lstm_cell(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor& c_prev, const Tensor& w_hh) {
@@ -25,10 +23,8 @@ Tensor lstm_cell(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor
     const Shape& sx = xw.shape();
     if (sx.size() != 3 || sx[2] % 4 != 0 || sx[2] == 0)
         throw std::invalid_argument("lstm_cell: xw must be [batch, length, 4·hidden], got " + shape_str(sx));
-    const int64_t B = sx[0], L = sx[1], H = sx[2] / 4;
-    if (t < 0 || t >= L)
-        throw std::out_of_range("lstm_cell: step " + std::to_string(t) + " out of range for length " +
-                                std::to_string(L) + " (xw shape " + shape_str(sx) + ")");
+    const int64_t B = sx[0], H = sx[2] / 4;
+    detail::require_step_in_range("lstm_cell", t, sx);
     auto is = [](const Shape& s, int64_t d0, int64_t d1) { return s.size() == 2 && s[0] == d0 && s[1] == d1; };
     if (!is(h_prev.shape(), B, H) || !is(c_prev.shape(), B, H) || !is(w_hh.shape(), 4 * H, H))
         throw std::invalid_argument("lstm_cell: with xw " + shape_str(sx) + ", h_prev and c_prev must be [" +
@@ -38,10 +34,7 @@ Tensor lstm_cell(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor
                                     shape_str(w_hh.shape()));
 
     // a = xw[:, t, :] + h_prev·W_hhᵀ  (B, 4H), the pre-activations of the gates i, f, g, o
-    Buffer a;
-    a.reserve(static_cast<size_t>(B * 4 * H));
-    const float* x = xw.values().data();
-    for (int64_t b = 0; b < B; ++b) a.insert(a.end(), x + (b * L + t) * 4 * H, x + (b * L + t + 1) * 4 * H);
+    Buffer a = detail::step_rows(xw, t);
     detail::gemm_nt(B, H, 4 * H, h_prev.values().data(), w_hh.values().data(), a.data());
 
     // i = σ(a_i), f = σ(a_f), g = tanh(a_g) (kept for the backward, (B, 3H)), o = σ(a_o)
@@ -54,9 +47,9 @@ Tensor lstm_cell(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor
         float *i = ifg.data() + b * 3 * H, *f = i + H, *g = i + 2 * H;
         float *c = out.data() + b * 2 * H, *o = c + H;
         for (int64_t j = 0; j < H; ++j) {
-            i[j] = sigmoid_of(ab[j]);
-            f[j] = sigmoid_of(ab[H + j]);
-            o[j] = sigmoid_of(ab[3 * H + j]);
+            i[j] = detail::sigmoid_of(ab[j]);
+            f[j] = detail::sigmoid_of(ab[H + j]);
+            o[j] = detail::sigmoid_of(ab[3 * H + j]);
         }
         detail::tanh_array(ab + 2 * H, g, H);
         for (int64_t j = 0; j < H; ++j) c[j] = f[j] * cp[b * H + j] + i[j] * g[j];
@@ -85,9 +78,7 @@ Tensor lstm_cell(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor
             }
         }
         // dxw[:, t, :] = da ;  dh_prev = da·W_hh ;  dW_hh = daᵀ·h_prev
-        if (float* gx = n.input_grad(0))
-            for (int64_t b = 0; b < B; ++b)
-                for (int64_t j = 0; j < 4 * H; ++j) gx[(b * L + t) * 4 * H + j] += da[b * 4 * H + j];
+        if (float* gx = n.input_grad(0)) detail::add_to_step_rows(gx, da.data(), B, L, t, 4 * H);
         if (float* gh = n.input_grad(1)) detail::gemm_nn(B, 4 * H, H, da.data(), n.inputs[3].values().data(), gh);
         if (float* gw = n.input_grad(3)) detail::gemm_tn(4 * H, B, H, da.data(), n.inputs[1].values().data(), gw);
     });

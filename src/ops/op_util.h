@@ -3,6 +3,8 @@
 // Teaches: the few lines every op repeats, so that each op file shows only its own maths.
 #pragma once
 
+#include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -28,8 +30,49 @@ inline int64_t prod(const Shape& s, size_t begin, size_t end) {
     return p;
 }
 
+// ---- the step ops (rnn_step, lstm_cell, gru_step) read step t of xw [batch, length, width] ----
+
+inline void require_step_in_range(const char* op, int64_t t, const Shape& xw_shape) {
+    const int64_t L = xw_shape[1];
+    if (t < 0 || t >= L)
+        throw std::out_of_range(std::string(op) + ": step " + std::to_string(t) + " out of range for length " +
+                                std::to_string(L) + " (xw shape " + shape_str(xw_shape) + ")");
+}
+
+// xw[:, t, :] as its own (batch, width) buffer.
+inline Buffer step_rows(const Tensor& xw, int64_t t) {
+    const int64_t B = xw.shape()[0], L = xw.shape()[1], W = xw.shape()[2];
+    Buffer rows;
+    rows.reserve(static_cast<size_t>(B * W));
+    const float* x = xw.values().data();
+    for (int64_t b = 0; b < B; ++b) rows.insert(rows.end(), x + (b * L + t) * W, x + (b * L + t + 1) * W);
+    return rows;
+}
+
+// gxw[:, t, :] += d, with gxw the gradient of xw [batch, length, width] and d (batch, width).
+inline void add_to_step_rows(float* gxw, const float* d, int64_t B, int64_t L, int64_t t, int64_t W) {
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t j = 0; j < W; ++j) gxw[(b * L + t) * W + j] += d[b * W + j];
+}
+
+// σ(a) = 1 / (1 + e^(−a)), one value: the gates of lstm_step.cpp and gru_step.cpp.
+inline float sigmoid_of(float a) { return 1.0f / (1.0f + std::exp(-a)); }
+
 inline void require_defined(const char* op, const Tensor& t) {
     if (!t.defined()) throw std::invalid_argument(std::string(op) + ": input tensor is undefined");
+}
+
+// A mask holds 0 (keep) and 1 (`marks`: "fill", "hide") and nothing else; names the first other value.
+inline void require_binary_mask(const char* op, const Tensor& mask, const char* marks) {
+    const Buffer& m = mask.values();
+    for (size_t i = 0; i < m.size(); ++i)
+        if (m[i] != 0.0f && m[i] != 1.0f) {
+            char value[32];
+            std::snprintf(value, sizeof value, "%g", double(m[i]));
+            throw std::invalid_argument(std::string(op) + ": mask of shape " + shape_str(mask.shape()) +
+                                        " must hold only 0 (keep) and 1 (" + marks + "); value " +
+                                        std::to_string(i) + " is " + value);
+        }
 }
 
 }  // namespace ag::detail

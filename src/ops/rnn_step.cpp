@@ -21,23 +21,16 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
     const Shape& sx = xw.shape();
     if (sx.size() != 3)
         throw std::invalid_argument("rnn_step: xw must be [batch, length, hidden], got " + shape_str(sx));
-    const int64_t B = sx[0], L = sx[1], H = sx[2];
-    if (t < 0 || t >= L)
-        throw std::out_of_range("rnn_step: step " + std::to_string(t) + " out of range for length " +
-                                std::to_string(L) + " (xw shape " + shape_str(sx) + ")");
-    auto is = [](const Shape& s, int64_t d0, int64_t d1) {  // no temporary Shape: this runs every step
-        return s.size() == (d1 < 0 ? 1u : 2u) && s[0] == d0 && (d1 < 0 || s[1] == d1);
-    };
+    const int64_t B = sx[0], H = sx[2];
+    detail::require_step_in_range("rnn_step", t, sx);
+    auto is = [](const Shape& s, int64_t d0, int64_t d1) { return s.size() == 2 && s[0] == d0 && s[1] == d1; };
     if (!is(h_prev.shape(), B, H) || !is(w_hh.shape(), H, H))
         throw std::invalid_argument("rnn_step: with xw " + shape_str(sx) + ", h_prev must be [" +
                                     std::to_string(B) + ", " + std::to_string(H) + "] and w_hh [" +
                                     std::to_string(H) + ", " + std::to_string(H) + "]; got " +
                                     shape_str(h_prev.shape()) + " and " + shape_str(w_hh.shape()));
     // z = xw[:, t, :] + h_prev·W_hhᵀ ; h = act(z)
-    Buffer h;  // starts as xw[:, t, :]
-    h.reserve(static_cast<size_t>(B * H));
-    const float* x = xw.values().data();
-    for (int64_t i = 0; i < B; ++i) h.insert(h.end(), x + (i * L + t) * H, x + (i * L + t + 1) * H);
+    Buffer h = detail::step_rows(xw, t);  // starts as xw[:, t, :]
     detail::gemm_nt(B, H, H, h_prev.values().data(), w_hh.values().data(), h.data());
     if (act == Nonlinearity::Tanh) detail::tanh_array(h.data(), h.data(), B * H);  // vmath.h
     else if (act == Nonlinearity::ReLU)
@@ -62,9 +55,7 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
         else
             std::copy(g, g + n, dz);
         // dxw[:, t, :] = dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev
-        if (float* gx = o.input_grad(0))
-            for (int64_t i = 0; i < B; ++i)
-                for (int64_t j = 0; j < H; ++j) gx[(i * L + t) * H + j] += dz[i * H + j];
+        if (float* gx = o.input_grad(0)) detail::add_to_step_rows(gx, dz, B, L, t, H);
         if (float* gh = o.input_grad(1)) detail::gemm_nn(B, H, H, dz, o.inputs[2].values().data(), gh);
         if (float* gw = o.input_grad(2)) detail::gemm_tn(H, B, H, dz, o.inputs[1].values().data(), gw);
     });

@@ -42,10 +42,7 @@ AttentionSizes check_attention(const Tensor& q, const Tensor& k, const Tensor& v
         throw std::invalid_argument("scaled_dot_product_attention: mask of shape " + shape_str(mask.shape()) +
                                     " must be [" + std::to_string(n.Lq) + ", " + std::to_string(n.Lk) +
                                     "] (Lq, Lk) or " + shape_str(full) + " (with q " + shape_str(sq) + ")");
-    for (float m : mask.values())
-        if (m != 0.0f && m != 1.0f)
-            throw std::invalid_argument("scaled_dot_product_attention: mask of shape " + shape_str(mask.shape()) +
-                                        " must hold only 0 (keep) and 1 (hide), found " + std::to_string(m));
+    detail::require_binary_mask("scaled_dot_product_attention", mask, "hide");
     return n;
 }
 
@@ -78,15 +75,14 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     const int64_t mask_step = mask.defined() && mask.dim() > 2 ? Lq * Lk : 0;  // 0: one mask for every head
     const Products gemm{causal};
 
-    Buffer weights = Buffer::uninitialized(static_cast<size_t>(heads * Lq * Lk));  // P (..., Lq, Lk)
-    Buffer out(static_cast<size_t>(heads * Lq * dv));                               // (..., Lq, dv)
+    Buffer weights(static_cast<size_t>(heads * Lq * Lk));  // P (..., Lq, Lk), zeros: the products add in
+    Buffer out(static_cast<size_t>(heads * Lq * dv));      // (..., Lq, dv)
     for (int64_t s = 0; s < heads; ++s) {  // one (batch entry, head) at a time
         const float* Q = q.values().data() + s * Lq * d;   // (Lq, d)
         const float* K = k.values().data() + s * Lk * d;   // (Lk, d)
         const float* V = v.values().data() + s * Lk * dv;  // (Lk, dv)
         float* P = weights.data() + s * Lq * Lk;           // (Lq, Lk)
-        // S = q·kᵀ (the products add into their result, so it starts at 0)
-        std::fill(P, P + Lq * Lk, 0.0f);
+        // S = q·kᵀ (added into P's zeros)
         gemm.nt(Lq, d, Lk, Q, K, P);
         // P = softmax over the keys of S/√d, a hidden key counting as −∞ (a weight of 0)
         for (int64_t i = 0; i < Lq; ++i) {

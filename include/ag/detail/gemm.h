@@ -1,11 +1,11 @@
 // gemm.h — the three matrix-product loops behind matmul and linear, forward and backward.
 //
-// Teaches: C += A·B is computed a small tile of C at a time. An 8 × 32 tile is held in registers
-// while the loop runs along k; each step loads one contiguous row piece of B (two vectors of 16
-// floats) and eight numbers of A, and does 256 multiply-adds with them. The tile is written on
-// `Floats` (simd.h), a vector of 16 floats (8 without AVX-512) that the compiler keeps in one
-// register, so that narrow products (attention's head width of 16) are vectorised as surely as
-// wide ones.
+// Teaches: C += A·B is computed a small tile of C at a time. With AVX-512, an 8 × 32 tile is held
+// in registers while the loop runs along k; each step loads one contiguous row piece of B (two
+// vectors of 16 floats) and eight numbers of A, and does 256 multiply-adds with them (with AVX
+// only, a 4 × 16 tile: 64). The tile is written on `Floats` (simd.h), a vector of 16 floats (8
+// without AVX-512) that the compiler keeps in one register, so that narrow products (attention's
+// head width of 16) are vectorised as surely as wide ones.
 // This one idea is what makes a plain C++ loop as fast as a tuned library on the sizes this
 // project uses.
 #pragma once

@@ -34,9 +34,10 @@ const char* json_kind_name(Json::Kind kind);
 // A malformed document; offset is the byte of the text where reading stopped.
 class JsonError : public std::invalid_argument {
 public:
-    JsonError(size_t offset_, const std::string& reason)
-        : std::invalid_argument("byte " + std::to_string(offset_) + ": " + reason), offset(offset_) {}
+    JsonError(size_t offset_, const std::string& reason_)
+        : std::invalid_argument("byte " + std::to_string(offset_) + ": " + reason_), offset(offset_), reason(reason_) {}
     size_t offset;
+    std::string reason;  // what() without the "byte K: " in front
 };
 
 struct JsonLimits {
