@@ -106,19 +106,24 @@ int64_t parse_positive(const std::string& text) {
 }
 
 // Splits "a,b,c" and parses each item; an empty item is refused, naming an example of the form.
-static std::vector<int64_t> parse_list(const std::string& text, const char* example,
-                                       int64_t (*parse_item)(const std::string&)) {
-    std::vector<int64_t> values;
+std::vector<std::string> split_list(const std::string& text, const char* example) {
+    std::vector<std::string> items;
     size_t start = 0;
     while (true) {
-        size_t comma = text.find(',', start);
+        const size_t comma = text.find(',', start);
         std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (piece.empty())
             throw std::invalid_argument("'" + text + "' has an empty item (write e.g. " + example + ")");
-        values.push_back(parse_item(piece));
-        if (comma == std::string::npos) break;
+        items.push_back(piece);
+        if (comma == std::string::npos) return items;
         start = comma + 1;
     }
+}
+
+static std::vector<int64_t> parse_list(const std::string& text, const char* example,
+                                       int64_t (*parse_item)(const std::string&)) {
+    std::vector<int64_t> values;
+    for (const std::string& piece : split_list(text, example)) values.push_back(parse_item(piece));
     return values;
 }
 

@@ -56,6 +56,8 @@ int main_guard(const char* program, int (*run)(int, char**), int argc, char** ar
 // ---- value parsers (each throws std::invalid_argument saying what is wrong) --------------------
 int64_t parse_positive(const std::string& text);                    // "20" -> 20; 0, -3, "x" throw
 std::vector<int64_t> parse_positive_list(const std::string& text);  // "20,100" -> {20, 100}
+// "rnn,gru" -> {"rnn", "gru"}; an empty item throws, its message showing `example`
+std::vector<std::string> split_list(const std::string& text, const char* example);
 uint64_t parse_seed(const std::string& text);                       // a whole number >= 0
 std::string parse_sentence(const std::string& text);                // at least one word
 int64_t parse_count(const std::string& text);                       // "0", "7" -> a whole number >= 0

@@ -197,23 +197,15 @@ void report_memory_tests(const MemorySetup& s, const std::vector<MemoryRun>& run
 
 // ---- flags -------------------------------------------------------------------------------------
 
-static std::vector<std::string> split_commas(const std::string& text, const char* example) {
-    std::vector<std::string> items;
-    size_t start = 0;
-    while (true) {
-        const size_t comma = text.find(',', start);
-        std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (piece.empty()) throw std::invalid_argument("'" + text + "' has an empty item (write e.g. " + example + ")");
-        items.push_back(piece);
-        if (comma == std::string::npos) return items;
-        start = comma + 1;
-    }
+static std::string join_words(const std::vector<std::string>& words, const char* sep) {
+    std::string out;
+    for (const std::string& w : words) out += (out.empty() ? "" : sep) + w;
+    return out;
 }
 
 std::vector<std::string> parse_model_list(const std::string& text, const std::vector<std::string>& known) {
-    std::string words;
-    for (const std::string& k : known) words += (words.empty() ? "" : ", ") + k;
-    std::vector<std::string> models = split_commas(text, "rnn,lstm");
+    const std::string words = join_words(known, ", ");
+    std::vector<std::string> models = split_list(text, "rnn,lstm");
     for (size_t i = 0; i < models.size(); ++i) {
         if (std::find(known.begin(), known.end(), models[i]) == known.end())
             throw std::invalid_argument("'" + models[i] + "' is not a model: use " + words);
@@ -225,7 +217,7 @@ std::vector<std::string> parse_model_list(const std::string& text, const std::ve
 
 std::vector<uint64_t> parse_seed_list(const std::string& text) {
     std::vector<uint64_t> seeds;
-    for (const std::string& piece : split_commas(text, "0,1,2")) {
+    for (const std::string& piece : split_list(text, "0,1,2")) {
         const uint64_t seed = parse_seed(piece);
         if (std::find(seeds.begin(), seeds.end(), seed) != seeds.end())
             throw std::invalid_argument("seed " + piece + " is listed twice");
@@ -236,11 +228,6 @@ std::vector<uint64_t> parse_seed_list(const std::string& text) {
 
 // ---- a whole memory example -------------------------------------------------------------------
 
-static std::string join_words(const std::vector<std::string>& words, const char* sep) {
-    std::string out;
-    for (const std::string& w : words) out += (out.empty() ? "" : sep) + w;
-    return out;
-}
 static std::string join_numbers(const std::vector<int64_t>& v) {
     std::string out;
     for (int64_t x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
