@@ -99,13 +99,15 @@ static int run(int argc, char** argv) {
 
     // data[0, t, 0] = sin(t · 4π/(L−1)), as in 02                                     (1, L, 1)
     ag::Tensor data = ex::sine_data(sequence_length);
-    // The model as the settings ask: seeded, then W_hh scaled and the forget gate opened.
+    // The model as the settings ask: seeded, then W_hh scaled and the forget gate opened; or, with
+    // --load, the file's weights instead.
     auto build = [&](const std::string& k) {
         ag::manual_seed(common.seed);  // rnn1..rnnK (or lstm1.., gru1..), then dense
         auto m = std::make_unique<ex::VanishingRNNModel>(static_cast<int>(layers), 10, activation, 1, k);
         if (recurrent_scale != 1.0) ex::scale_recurrent_weights(*m, recurrent_scale);
         if (!std::isnan(forget_bias))
             for (auto& lstm : m->lstms) ex::set_forget_bias(*lstm, forget_bias);
+        if (!load_path.empty()) ag::load_model(*m, load_path);
         return m;
     };
     // "3 x RNN(10, tanh)", "3 x LSTM(10, forget bias 3)", "3 x GRU(10)"
@@ -117,10 +119,7 @@ static int run(int argc, char** argv) {
     };
     std::unique_ptr<ex::VanishingRNNModel> model_ptr = build(kind);
     ex::VanishingRNNModel& model = *model_ptr;
-    if (!load_path.empty()) {  // --load: these weights instead of the seeded ones
-        ag::load_model(model, load_path);
-        std::printf("starting from the weights in %s\n", load_path.c_str());
-    }
+    if (!load_path.empty()) std::printf("starting from the weights in %s\n", load_path.c_str());
     std::printf("%s, W_hh x %g, sequence_length = %lld, seed %llu\n", describe(kind).c_str(), recurrent_scale,
                 (long long)sequence_length, (unsigned long long)common.seed);
 
@@ -317,7 +316,8 @@ static int run(int argc, char** argv) {
     if (train_epochs == 0 && load_path.empty()) {
         const std::vector<std::string> kinds = {"rnn", "lstm", "gru"};
         std::vector<ex::GradientFlow> flows;
-        for (const std::string& k : kinds) flows.push_back(ex::last_step_gradient_norms(*build(k), data));
+        for (const std::string& k : kinds)  // `kind`'s is `flow`: the same untrained, seeded model
+            flows.push_back(k == kind ? flow : ex::last_step_gradient_norms(*build(k), data));
         ex::DataFile compare(dir + "/compare_models.dat", {"t", "rnn", "lstm", "gru"});
         for (int64_t t = 0; t < L; ++t) compare.row({double(t), flows[0].norms[0][t], flows[1].norms[0][t], flows[2].norms[0][t]});
         compare.close();
