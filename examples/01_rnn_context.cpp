@@ -8,7 +8,6 @@
 // starts from such a file instead of the seeded weights.
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -48,7 +47,7 @@ static int run(int argc, char** argv) {
     }
     const std::string dir = common.out + "/01_rnn_context";
     ex::make_dir(dir);
-    if (!save_path.empty()) ex::make_dir(std::filesystem::path(save_path).parent_path().string());  // as --out
+    if (!save_path.empty()) ex::make_parent_dir(save_path);  // as --out
     ex::Plotter plotter(common.plot, dir, "01_rnn_context");
 
     // Each length is one configuration; up to --jobs of them train at the same time, each on its

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,7 +51,7 @@ static int run(int argc, char** argv) {
     }
     const std::string dir = common.out + "/02_vanishing_gradient";
     ex::make_dir(dir);
-    if (!save_path.empty()) ex::make_dir(std::filesystem::path(save_path).parent_path().string());  // as --out
+    if (!save_path.empty()) ex::make_parent_dir(save_path);  // as --out
     ex::Plotter plotter(common.plot, dir, "02_vanishing_gradient");
 
     const std::string L = std::to_string(sequence_length);

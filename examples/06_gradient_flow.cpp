@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -200,7 +199,7 @@ static int run(int argc, char** argv) {
     }
 
     if (!save_path.empty()) {  // --save: the weights under PyTorch's names (rnn1.weight_ih_l0, ..., dense.bias)
-        ex::make_dir(std::filesystem::path(save_path).parent_path().string());
+        ex::make_parent_dir(save_path);
         ag::save_model(model, save_path, {{"example", "06_gradient_flow"}, {"model", describe(kind)},
                                           {"train_epochs", std::to_string(train_epochs)}});
         std::printf("saved the model to %s\n", save_path.c_str());

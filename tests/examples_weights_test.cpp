@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -98,6 +99,18 @@ TEST(ExampleWeights, Example02SavesAndGoesOnFromItsFile) {
     ASSERT_EQ(straight.rows.size(), 6u);
     EXPECT_EQ(resumed.rows[0][1], straight.rows[5][1]);  // the same loss, to every printed digit
     EXPECT_NEAR(resumed.at(0, 1), kTorchVanishingEpoch6, 1e-6);
+}
+
+// --save NAME with no folder writes NAME in the current folder (there is no folder to make).
+TEST(ExampleWeights, SaveToABareFileNameWritesItInTheCurrentFolder) {
+    TempDir tmp;
+    const std::string program = std::filesystem::absolute(AG_BUILD_DIR "/examples/02_vanishing_gradient").string();
+    const std::string command = "cd '" + tmp.path + "' && '" + program +
+                                "' --length 20 --epochs 1 --plot none --save deep.safetensors --out . >stdout.txt 2>stderr.txt";
+    ASSERT_EQ(std::system(command.c_str()), 0) << read_all(tmp.path + "/stderr.txt");
+    ex::VanishingRNNModel model;
+    ag::load_model(model, tmp.path + "/deep.safetensors");
+    EXPECT_EQ(ag::load_safetensors(tmp.path + "/deep.safetensors").metadata.at("example"), "02_vanishing_gradient");
 }
 
 TEST(ExampleWeights, BadSaveOrLoadFlagsAreOneLineAndStatus2BeforeAnyWork) {

@@ -21,6 +21,11 @@ void make_dir(const std::string& path) {
     }
 }
 
+void make_parent_dir(const std::string& path) {
+    const std::string parent = std::filesystem::path(path).parent_path().string();
+    if (!parent.empty()) make_dir(parent);
+}
+
 std::string num(double value, int digits) {
     char buffer[40];
     std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);

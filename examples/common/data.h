@@ -13,6 +13,9 @@ namespace ex {
 
 // Creates `path` and any missing parents; throws std::runtime_error naming it on failure.
 void make_dir(const std::string& path);
+// Creates the folder that will hold the file `path` ("out/rnn.safetensors": out/); nothing for a
+// file in the current folder.
+void make_parent_dir(const std::string& path);
 
 // A number with 9 significant digits (enough to read a float32 back exactly), or `digits`.
 std::string num(double value, int digits = 9);

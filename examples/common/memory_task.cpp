@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <stdexcept>
 
 #include "cli.h"
@@ -316,7 +315,7 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
                 (long long)setup.batch, (long long)setup.eval_batch);
     // One configuration per (model, hidden size, lag, seed); up to --jobs of them train at the same
     // time, each on its own thread with its own data and model (jobs.h).
-    if (!save_path.empty()) make_dir(std::filesystem::path(save_path).parent_path().string());  // as --out
+    if (!save_path.empty()) make_parent_dir(save_path);  // as --out
     auto make_model = [&](const std::string& name, int64_t hidden) {
         std::unique_ptr<SequenceModel> model = ex_.make_model(name, hidden, forget_bias);
         if (!load_path.empty()) ag::load_model(*model, load_path);  // --load: these weights instead of the seeded ones
