@@ -120,12 +120,13 @@ static int run(int argc, char** argv) {
     for (float v : final_input.values()) limit = std::max(limit, std::fabs(double(v)));
     for (float v : embeddings.values()) limit = std::max(limit, std::fabs(double(v)));
     limit = std::max(1.0, std::ceil(limit * 2.0) / 2.0);
-    std::string word_tics = "set ytics (";  // the rows labelled by their words
-    for (int64_t j = 0; j < n; ++j) word_tics += (j ? ", " : "") + ex::gp_quote(words[j]) + " " + std::to_string(j);
-    word_tics += ")";
+    std::string word_labels = "(";  // ("I" 0, "love" 1, ...): an axis labelled by the words
+    for (int64_t j = 0; j < n; ++j) word_labels += (j ? ", " : "") + ex::gp_quote(words[j]) + " " + std::to_string(j);
+    word_labels += ")";
+    const std::string word_tics = "set ytics " + word_labels;  // the rows
 
     std::vector<std::string> weight_columns = {"query_word"};
-    for (int64_t j = 0; j < n; ++j) weight_columns.push_back("w" + std::to_string(j));
+    for (const std::string& w : ex::value_columns(n, "w")) weight_columns.push_back(w);
     ex::DataFile weight_table(dir + "/attention_weights.dat", weight_columns,
                               "Self-attention weights of an untrained MultiheadAttention(" + std::to_string(dim) +
                                   ", " + std::to_string(heads) + ") over final_input, averaged over the heads.\n"
@@ -166,9 +167,7 @@ static int run(int argc, char** argv) {
                                    std::to_string(heads) + "), mean of the heads",
                                "attention_weights.dat", 2, rows, rows, top, "key word (looked at)",
                                "query word (looking)");
-    std::string key_tics = "set xtics rotate by 45 right (";
-    for (int64_t j = 0; j < n; ++j) key_tics += (j ? ", " : "") + ex::gp_quote(words[j]) + " " + std::to_string(j);
-    key_tics += ")";
+    const std::string key_tics = "set xtics rotate by 45 right " + word_labels;  // the columns
     a.extra += "\nset palette defined (0 'white', 1 '#b2182b')\nset cbrange [0:" + ex::num(top) + "]\n" +
                word_tics + "\n" + key_tics;
     heat.panels = {a};

@@ -22,9 +22,8 @@ struct GradientFlow {
 
 // One forward and one backward pass of `model` on x (B, L, 1) whose loss is the squared error of
 // the LAST step's output against the last input value, nothing else. Every layer's h_t (and an
-// LSTM's c_t) keeps its
-// gradient; a step the loss does not reach (or whose gradient underflowed) has norm 0. The
-// parameters' gradients are zeroed again before returning.
+// LSTM's c_t) keeps its gradient; a step the loss does not reach (or whose gradient underflowed)
+// has norm 0. The parameters' gradients are zeroed again before returning.
 GradientFlow last_step_gradient_norms(VanishingRNNModel& model, const ag::Tensor& x);
 
 // W_hh ← scale · W_hh in every recurrent layer (in place, no graph): scale > 1 pushes the per-step

@@ -313,8 +313,6 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
     else std::printf("recall the first input at the last of k + 1 steps: random N(0, 1) sequences");
     std::printf(", %lld training steps of batch %lld, evaluated on %lld held-out sequences\n", (long long)setup.steps,
                 (long long)setup.batch, (long long)setup.eval_batch);
-    // One configuration per (model, hidden size, lag, seed); up to --jobs of them train at the same
-    // time, each on its own thread with its own data and model (jobs.h).
     if (!save_path.empty()) make_parent_dir(save_path);  // as --out
     auto make_model = [&](const std::string& name, int64_t hidden) {
         std::unique_ptr<SequenceModel> model = ex_.make_model(name, hidden, forget_bias);
@@ -325,6 +323,8 @@ int run_memory_example(const MemoryExample& ex_, int argc, char** argv) {
         if (!save_path.empty()) ag::save_model(model, save_path, {{"example", program}, {"task", memory_task_name(setup.task)}});
         if (ex_.inspect) ex_.inspect(run, model, held_out);
     };
+    // One configuration per (model, hidden size, lag, seed); up to --jobs of them train at the same
+    // time, each on its own thread with its own data and model (jobs.h).
     const std::vector<MemoryRun> runs = run_memory_tests(setup, make_model, jobs, inspect);
     if (!load_path.empty()) std::printf("every run started from the weights in %s\n", load_path.c_str());
     if (!save_path.empty()) std::printf("saved the trained model to %s\n", save_path.c_str());

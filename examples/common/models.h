@@ -16,7 +16,7 @@
 namespace ex {
 
 // Part 1 (context): RNN(1 -> hidden), then Linear(hidden -> 1) on every time step. The notebook
-// uses hidden = 10; 07_memory_lag compares several sizes.
+// uses hidden = 10.
 struct RNNModel : ag::nn::Module {
     ag::nn::RNN rnn;       // RNN(1, hidden)   members are built in this order: the RNN draws first
     ag::nn::Linear dense;  // Linear(hidden, 1)
@@ -57,7 +57,6 @@ inline void set_forget_bias(ag::nn::LSTM& lstm, double bias) {
 // 06_gradient_flow also tries ReLU and the identity, and LSTM or GRU layers (lstm1.., gru1..);
 // the benchmark, wider inputs.
 struct VanishingRNNModel : ag::nn::Module {
-    std::string kind;                                  // "rnn", "lstm" or "gru"
     std::vector<std::unique_ptr<ag::nn::RNN>> rnns;    // kind "rnn": rnn1, rnn2, ... (held by
     std::vector<std::unique_ptr<ag::nn::LSTM>> lstms;  // kind "lstm"         pointer: a Module
     std::vector<std::unique_ptr<ag::nn::GRU>> grus;    // kind "gru"          cannot move once
@@ -65,8 +64,7 @@ struct VanishingRNNModel : ag::nn::Module {
 
     explicit VanishingRNNModel(int depth = 3, int64_t hidden = 10,
                                ag::nn::Nonlinearity nonlinearity = ag::nn::Nonlinearity::Tanh,
-                               int64_t input_size = 1, const std::string& kind_ = "rnn")
-        : kind(kind_) {
+                               int64_t input_size = 1, const std::string& kind = "rnn") {
         if (kind != "rnn" && kind != "lstm" && kind != "gru")
             throw std::invalid_argument("VanishingRNNModel: unknown layer kind '" + kind + "' (rnn, lstm or gru)");
         for (int k = 1; k <= depth; ++k) {
@@ -128,14 +126,13 @@ struct SequenceModel : ag::nn::Module {
 // every step: "rnn" (RNN(1, H)), "lstm" (LSTM(1, H)) or "gru" (GRU(1, H)), then the Linear, built
 // after manual_seed, as PyTorch would. Registered as "rnn" / "lstm" / "gru", then "dense".
 struct RecurrentModel : SequenceModel {
-    std::string kind;
     std::unique_ptr<ag::nn::RNN> rnn;    // one of these three
     std::unique_ptr<ag::nn::LSTM> lstm;
     std::unique_ptr<ag::nn::GRU> gru;
     std::unique_ptr<ag::nn::Linear> dense;
 
     // forget_bias: the LSTM's forget-gate rows of bias_ih set to it (set_forget_bias); NaN: as drawn.
-    RecurrentModel(const std::string& kind_, int64_t hidden, double forget_bias = std::nan("")) : kind(kind_) {
+    RecurrentModel(const std::string& kind, int64_t hidden, double forget_bias = std::nan("")) {
         if (kind == "rnn") {
             rnn = std::make_unique<ag::nn::RNN>(1, hidden);
             register_module("rnn", *rnn);

@@ -50,7 +50,7 @@ std::map<std::string, Tensor> compute_multihead_attention(const Case& c) {
     const int64_t E = in.integer("embed_dim", 1, kMaxSize), heads = in.integer("num_heads", 1, kMaxSize);
     const bool causal = in.integer("causal", 0, 1) == 1, self = in.integer("self_attention", 0, 1) == 1;
     // optional: need_weights 0 runs the layer without its weights (the fused attention op)
-    const bool need_weights = !c.params.count("need_weights") || in.integer("need_weights", 0, 1) == 1;
+    const bool need_weights = !in.has_param("need_weights") || in.integer("need_weights", 0, 1) == 1;
     if (E % heads != 0)
         in.fail(c.kind_line, "embed_dim " + std::to_string(E) + " is not divisible by num_heads " +
                                     std::to_string(heads));

@@ -6,8 +6,6 @@
 // so that the gradient reaching the last cell state is checked too.
 #include "compute_gates.h"
 
-#include <cmath>
-
 #include "ag/ag.h"
 #include "inputs.h"
 
@@ -15,12 +13,11 @@ namespace parity {
 
 namespace {
 
-using ag::Shape;
 using ag::Tensor;
 
 const int64_t kMaxSize = 4096;  // upper bound of a size param: a parity case is small
 
-// What both kinds share: the sizes, the input and target, the initial states, the weights.
+// What both kinds share: the sizes, the input and the target.
 struct Setup {
     int64_t in = 0, H = 0, layers = 0, B = 0, L = 0;
     Tensor input, target;
