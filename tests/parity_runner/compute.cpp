@@ -4,6 +4,7 @@
 // Teaches: what each parity case checks, in a few lines of engine code per kind. The inputs are
 // checked against the kind first (names, shapes, ranges), so a wrong file says which line is wrong.
 #include <cmath>
+#include <functional>
 #include <memory>
 
 #include "ag/ag.h"
@@ -62,7 +63,7 @@ Results run_rnn(Inputs& in) {
     const int64_t n_in = in.integer("input_size", 1, kMaxSize), H = in.integer("hidden_size", 1, kMaxSize);
     const int64_t layers = in.integer("num_layers", 1, 1024);
     in.require_given(
-        H * (n_in + H + 2) + (layers - 1) * H * (2 * H + 2),
+        recurrent_values(1, n_in, H, layers),
         "RNN(" + std::to_string(n_in) + ", " + std::to_string(H) + ", " + std::to_string(layers) + ")",
         kCheapModel);
     Tensor input = in.tensor_of_rank("input", 3, "[batch, length, input_size]");
@@ -178,7 +179,7 @@ struct StackedRNNModel : ag::nn::Module {
 Results run_train_rnn_model(Inputs& in) {
     const int64_t L = in.integer("sequence_length", 1, kMaxSize);
     const int64_t layers = in.integer("rnn_layers", 1, 1024), H = in.integer("hidden_size", 1, 4096);
-    in.require_given(H * (1 + H + 2) + (layers - 1) * H * (2 * H + 2) + H + 1, "the stacked RNN model",
+    in.require_given(recurrent_values(1, 1, H, layers) + H + 1, "the stacked RNN model",
                      kCheapModel);
     const int64_t epochs = in.integer("epochs", 1, 1000000);
     const double lr = in.real("lr");
@@ -262,53 +263,45 @@ Results run_init(Inputs& in) {
                     in.fail(m.line, "module " + m.name + ": argument " + std::to_string(a) +
                                         " must be in [1, " + std::to_string(kMaxSize) + "]");
         };
-        std::unique_ptr<ag::nn::Module> mod;
-        int64_t count = 0;  // parameter values this module will hold, checked before allocating
-        if (m.type == "RNN") {
+        // The parameter values the module will hold (checked before it is made), and how to make it.
+        int64_t count = 0;
+        std::function<std::unique_ptr<ag::nn::Module>()> make;
+        const std::vector<int64_t>& a = m.args;
+        if (m.type == "RNN" || m.type == "LSTM" || m.type == "GRU") {
             arg_count(2, 3, "input_size hidden_size [num_layers]");
-            int64_t layers = m.args.size() > 2 ? m.args[2] : 1, H = m.args[1];
-            count = H * (m.args[0] + H + 2) + (layers - 1) * H * (2 * H + 2);
-            if (total + count > 50000000)
-                in.fail(m.line, "module " + m.name + " is too large for a parity case");
-            mod = std::make_unique<ag::nn::RNN>(m.args[0], H, layers);
+            const int64_t layers = a.size() > 2 ? a[2] : 1;
+            count = recurrent_values(m.type == "LSTM" ? 4 : m.type == "GRU" ? 3 : 1, a[0], a[1], layers);
+            make = [&, layers]() -> std::unique_ptr<ag::nn::Module> {
+                if (m.type == "RNN") return std::make_unique<ag::nn::RNN>(a[0], a[1], layers);
+                if (m.type == "LSTM") return std::make_unique<ag::nn::LSTM>(a[0], a[1], layers);
+                return std::make_unique<ag::nn::GRU>(a[0], a[1], layers);
+            };
         } else if (m.type == "Linear") {
             arg_count(2, 2, "in_features out_features");
-            count = m.args[1] * (m.args[0] + 1);
-            if (total + count > 50000000)
-                in.fail(m.line, "module " + m.name + " is too large for a parity case");
-            mod = std::make_unique<ag::nn::Linear>(m.args[0], m.args[1]);
+            count = a[1] * (a[0] + 1);
+            make = [&] { return std::make_unique<ag::nn::Linear>(a[0], a[1]); };
         } else if (m.type == "Embedding") {
             arg_count(2, 2, "num_embeddings embedding_dim");
-            count = m.args[0] * m.args[1];
-            if (total + count > 50000000)
-                in.fail(m.line, "module " + m.name + " is too large for a parity case");
-            mod = std::make_unique<ag::nn::Embedding>(m.args[0], m.args[1]);
-        } else if (m.type == "LSTM" || m.type == "GRU") {
-            arg_count(2, 3, "input_size hidden_size [num_layers]");
-            const int64_t layers = m.args.size() > 2 ? m.args[2] : 1, H = m.args[1], gates = m.type == "LSTM" ? 4 : 3;
-            count = gates * H * (m.args[0] + H + 2) + (layers - 1) * gates * H * (2 * H + 2);
-            if (total + count > 50000000)
-                in.fail(m.line, "module " + m.name + " is too large for a parity case");
-            if (m.type == "LSTM") mod = std::make_unique<ag::nn::LSTM>(m.args[0], H, layers);
-            else mod = std::make_unique<ag::nn::GRU>(m.args[0], H, layers);
+            count = a[0] * a[1];
+            make = [&] { return std::make_unique<ag::nn::Embedding>(a[0], a[1]); };
         } else if (m.type == "MultiheadAttention") {
             arg_count(2, 2, "embed_dim num_heads");
-            if (m.args[0] % m.args[1] != 0)
-                in.fail(m.line, "module " + m.name + ": embed_dim " + std::to_string(m.args[0]) +
-                                    " is not divisible by num_heads " + std::to_string(m.args[1]));
-            count = 4 * m.args[0] * (m.args[0] + 1);
-            if (total + count > 50000000)
-                in.fail(m.line, "module " + m.name + " is too large for a parity case");
-            mod = std::make_unique<ag::nn::MultiheadAttention>(m.args[0], m.args[1]);
+            if (a[0] % a[1] != 0)
+                in.fail(m.line, "module " + m.name + ": embed_dim " + std::to_string(a[0]) +
+                                    " is not divisible by num_heads " + std::to_string(a[1]));
+            count = 4 * a[0] * (a[0] + 1);
+            make = [&] { return std::make_unique<ag::nn::MultiheadAttention>(a[0], a[1]); };
         } else if (m.type == "LayerNorm") {
             arg_count(1, 1, "normalized_shape");
-            count = 2 * m.args[0];
-            mod = std::make_unique<ag::nn::LayerNorm>(m.args[0]);
+            count = 2 * a[0];
+            make = [&] { return std::make_unique<ag::nn::LayerNorm>(a[0]); };
         } else {
             in.fail(m.line, "unknown module type '" + m.type +
                                 "' (known: RNN, LSTM, GRU, Linear, Embedding, MultiheadAttention, LayerNorm)");
         }
+        if (total + count > 50000000) in.fail(m.line, "module " + m.name + " is too large for a parity case");
         total += count;
+        const std::unique_ptr<ag::nn::Module> mod = make();
         for (auto& [name, p] : mod->named_parameters()) r[m.name + "." + name] = p.detach();
     }
     return r;

@@ -29,7 +29,7 @@ Setup read_setup(Inputs& in, int64_t gates, const std::string& module) {
     s.in = in.integer("input_size", 1, kMaxSize);
     s.H = in.integer("hidden_size", 1, kMaxSize);
     s.layers = in.integer("num_layers", 1, 64);
-    in.require_given(gates * s.H * (s.in + s.H + 2) + (s.layers - 1) * gates * s.H * (2 * s.H + 2),
+    in.require_given(recurrent_values(gates, s.in, s.H, s.layers),
                      module + "(" + std::to_string(s.in) + ", " + std::to_string(s.H) + ", " +
                          std::to_string(s.layers) + ")");
     const TensorText& x = in.text("input");

@@ -16,6 +16,12 @@
 
 namespace parity {
 
+// The parameter values of a recurrent module (gates: 1 RNN, 4 LSTM, 3 GRU): per layer
+// weight_ih (gates·H, in), weight_hh (gates·H, H) and two biases (gates·H), `in` = H above layer 1.
+inline int64_t recurrent_values(int64_t gates, int64_t in, int64_t H, int64_t layers) {
+    return gates * H * (in + H + 2) + (layers - 1) * gates * H * (2 * H + 2);
+}
+
 class Inputs {
 public:
     explicit Inputs(const Case& c) : c_(c) {}
