@@ -1,7 +1,6 @@
-// recycling.cpp — each thread's free lists: made on first use, emptied when the thread ends.
+// recycling.cpp — each thread's free lists: made on first use, handed on when the thread ends.
 //
-// Machinery, not maths (see include/ag/detail/recycling.h): every block kept here came from
-// ::operator new on its own, so any thread may free it, and the lists free it when their thread ends.
+// Machinery, not maths (see include/ag/detail/recycling.h).
 #include "ag/detail/recycling.h"
 
 #include <utility>
@@ -9,11 +8,9 @@
 namespace ag::detail {
 
 FreeLists::~FreeLists() {
-    for (auto& list : small)
-        for (float* p : list) ::operator delete(p);
+    give_orphans(*this);  // small buffers and nodes, for the threads that go on
     for (auto& [n, list] : large)
-        for (float* p : list) ::operator delete(p);
-    while (nodes) ::operator delete(std::exchange(nodes, nodes->next), kNodeAlignment);
+        for (float* p : list) unmap_large(p, n);
 }
 
 namespace {
@@ -21,16 +18,17 @@ thread_local bool lists_gone = false;  // trivially destructible: readable until
 
 struct ListsOwner {
     ~ListsOwner() {
-        delete this_thread_lists();
-        this_thread_lists() = nullptr;
+        FreeLists* l = this_thread_lists();
+        this_thread_lists() = nullptr;  // what dies from here on goes to the shared list
         lists_gone = true;
+        delete l;
     }
 };
 }  // namespace
 
 FreeLists* make_lists() {
     if (lists_gone) return nullptr;
-    static thread_local ListsOwner owner;  // frees the lists when the thread ends
+    static thread_local ListsOwner owner;  // hands the lists on when the thread ends
     (void)owner;
     return this_thread_lists() = new FreeLists();
 }
@@ -44,16 +42,16 @@ float* take_large(FreeLists& l, size_t n) {
     return p;
 }
 
-// When keeping p would pass the cap, everything kept so far is freed first: sizes the program no
-// longer uses leave with it, and the sizes it still uses come back within an epoch.
+// When keeping p would pass the cap, everything kept so far is given back first: sizes the program
+// no longer uses leave with it, and the sizes it still uses come back within an epoch.
 void keep_large(FreeLists& l, float* p, size_t n) {
     if (l.large_floats + n > kMaxKeptFloats) {
         for (auto& [size, list] : l.large)
-            for (float* q : list) ::operator delete(q);
+            for (float* q : list) unmap_large(q, size);
         l.large.clear();
         l.large_floats = 0;
     }
-    if (n > kMaxKeptFloats) return ::operator delete(p);
+    if (n > kMaxKeptFloats) return unmap_large(p, n);
     l.large[n].push_back(p);
     l.large_floats += n;
 }
