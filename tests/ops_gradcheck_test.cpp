@@ -249,6 +249,29 @@ TEST(GradLinear, EqualsComposedMatmulTransposeAdd) {
     }
 }
 
+TEST(GradLinear, BiasRowsAndTheirSumAcrossLaneEdges) {
+    // every row of y starts as the bias, and db sums the rows of dy, a register's worth of columns
+    // at a time: widths below, at and past a register (1, 10, 16, 17, 33), with and without bias
+    for (int64_t out_f : {1, 2, 9, 10, 15, 16, 17, 33})
+        for (int64_t rows : {1, 2, 17, 40}) {
+            SCOPED_TRACE("out=" + std::to_string(out_f) + " rows=" + std::to_string(rows));
+            Tensor x = rand_tensor({rows, 3}, 1), w = rand_tensor({out_f, 3}, 2), b = rand_tensor({out_f}, 3);
+            Tensor g = rand_tensor({rows, out_f}, 4, -1, 1, false);
+            std::vector<float> xw = reference_matmul(x.values(), transposed(w.values(), out_f, 3), 1, rows, 3, out_f, true);
+            std::vector<float> want(xw), db(static_cast<size_t>(out_f), 0.0f);
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t j = 0; j < out_f; ++j) {
+                    want[r * out_f + j] += b.values()[j];
+                    db[j] += g.values()[r * out_f + j];
+                }
+            Tensor y = ag::linear(x, w, b);
+            EXPECT_TRUE(near_all(y.values(), want, 1e-5f));
+            y.backward(g);
+            EXPECT_TRUE(near_all(b.grad().values(), db, 1e-5f));
+            EXPECT_TRUE(near_all(ag::linear(x, w, Tensor()).values(), xw, 1e-5f));
+        }
+}
+
 TEST(GradLinear, HandComputed) {
     // y = x·Wᵀ + b with x = [1, 2], W = [[1, 0], [2, 3]], b = [0.5, -1]: y = [1.5, 7]
     Tensor x({1, 2}, {1, 2}, true), w({1, 0, 2, 3}, {2, 2}, true), b({0.5f, -1}, {2}, true);

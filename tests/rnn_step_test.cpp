@@ -104,4 +104,22 @@ TEST(RnnStepErrors, NamesShapesAndStep) {
     }
 }
 
+// The step keeps W_hh transposed from one call to the next (gemm.h). A weight written between
+// steps through one held reference, as gradcheck and a hand-written update do (the version
+// counter rises once, at mutable_values(), not at each write), must still be read afresh.
+TEST(RnnStepKeptTranspose, AWeightWrittenThroughAHeldReferenceIsReadAfresh) {
+    ag::NoGradGuard no_grad;
+    ag::Tensor xw = filled({1, 2, 3}, 0.5f, 0.1f, false);
+    ag::Tensor h = filled({1, 3}, 0.8f, 0.4f, false);
+    ag::Tensor w = filled({3, 3}, 0.6f, 0.9f, false);
+    ag::Buffer& wv = w.mutable_values();
+    for (int write = 0; write < 3; ++write) {
+        wv[1] += 0.25f;  // W_hh[0][1]: row 0 of the product changes
+        ag::Tensor fused = ag::rnn_step(xw, 1, h, w, ag::Nonlinearity::Tanh);
+        ag::Tensor plain = composed(xw, 1, h, w, ag::Nonlinearity::Tanh);
+        for (int64_t j = 0; j < 3; ++j)
+            EXPECT_NEAR(fused.values()[j], plain.values()[j], 1e-6f) << "write " << write << ", value " << j;
+    }
+}
+
 }  // namespace

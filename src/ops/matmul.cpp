@@ -83,8 +83,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                     " (needs [" + std::to_string(out_f) + "])");
     Buffer y = Buffer::uninitialized(static_cast<size_t>(rows * out_f));  // every row starts as the bias (or 0)
     const float* b = has_bias ? bias.values().data() : nullptr;
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < out_f; ++j) y[r * out_f + j] = b ? b[j] : 0.0f;
+    detail::fill_rows(y.data(), rows, out_f, b);
     detail::gemm_nt(rows, in, out_f, x.values().data(), weight.values().data(), y.data());
 
     Shape out_shape(sx.begin(), sx.end() - 1);
@@ -97,9 +96,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         if (float* gx = o.input_grad(0)) detail::gemm_nn(rows, out_f, in, g, W, gx);
         if (float* gw = o.input_grad(1)) detail::gemm_tn(out_f, rows, in, g, X, gw);
         if (o.inputs.size() > 2)
-            if (float* gb = o.input_grad(2))
-                for (int64_t r = 0; r < rows; ++r)
-                    for (int64_t j = 0; j < out_f; ++j) gb[j] += g[r * out_f + j];
+            if (float* gb = o.input_grad(2)) detail::add_rows(rows, out_f, g, gb);
     };
     if (has_bias) return record("linear", std::move(y), std::move(out_shape), {x, weight, bias}, back);
     return record("linear", std::move(y), std::move(out_shape), {x, weight}, back);

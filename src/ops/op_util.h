@@ -3,12 +3,14 @@
 // Teaches: the few lines every op repeats, so that each op file shows only its own maths.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "ag/autograd.h"
+#include "ag/detail/simd.h"
 #include "ag/tensor.h"
 
 namespace ag::detail {
@@ -30,6 +32,42 @@ inline int64_t prod(const Shape& s, size_t begin, size_t end) {
     return p;
 }
 
+// dst[0 .. n) += src[0 .. n), for a gradient added into another buffer: a register's worth at a
+// time (simd.h), the short end (a whole row of 10) in one masked step.
+inline void add_to(float* dst, const float* src, int64_t n) {
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) store(dst + i, load<Floats>(dst + i) + load<Floats>(src + i));
+    if (i < n) store_first(dst + i, load_first(dst + i, n - i) + load_first(src + i, n - i), n - i);
+}
+
+// dst[0 .. n) = src[0 .. n). A row shorter than a register (a step's 10 values) is one masked
+// load and store, not a call into the C library's memmove.
+inline void copy_floats(float* dst, const float* src, int64_t n) {
+    if (n < kLanes) store_first(dst, load_first(src, n), n);
+    else std::copy_n(src, n, dst);
+}
+
+// Each of the `rows` rows of y (rows, width) set to `row` (width values), or to zeros when row is
+// nullptr: a linear's output before the product is added to it.
+inline void fill_rows(float* y, int64_t rows, int64_t width, const float* row) {
+    if (!row) std::fill_n(y, rows * width, 0.0f);
+    else if (width == 1) std::fill_n(y, rows, row[0]);
+    else
+        for (int64_t r = 0; r < rows; ++r) copy_floats(y + r * width, row, width);
+}
+
+// c[0 .. m) += the sum of the k rows of A (k, m), added in row order: a bias's gradient. The sum
+// for a register's worth of c stays in that register all along the rows.
+inline void add_rows(int64_t k, int64_t m, const float* A, float* c) {
+    for (int64_t j = 0; j < m; j += kLanes) {
+        const int64_t w = m - j < kLanes ? m - j : kLanes;
+        Floats acc = w == kLanes ? load<Floats>(c + j) : load_first(c + j, w);
+        for (int64_t p = 0; p < k; ++p) acc += w == kLanes ? load<Floats>(A + p * m + j) : load_first(A + p * m + j, w);
+        if (w == kLanes) store(c + j, acc);
+        else store_first(c + j, acc, w);
+    }
+}
+
 // ---- the step ops (rnn_step, lstm_cell, gru_step) read step t of xw [batch, length, width] ----
 
 inline void require_step_in_range(const char* op, int64_t t, const Shape& xw_shape) {
@@ -42,17 +80,15 @@ inline void require_step_in_range(const char* op, int64_t t, const Shape& xw_sha
 // xw[:, t, :] as its own (batch, width) buffer.
 inline Buffer step_rows(const Tensor& xw, int64_t t) {
     const int64_t B = xw.shape()[0], L = xw.shape()[1], W = xw.shape()[2];
-    Buffer rows;
-    rows.reserve(static_cast<size_t>(B * W));
+    Buffer rows = Buffer::uninitialized(static_cast<size_t>(B * W));
     const float* x = xw.values().data();
-    for (int64_t b = 0; b < B; ++b) rows.insert(rows.end(), x + (b * L + t) * W, x + (b * L + t + 1) * W);
+    for (int64_t b = 0; b < B; ++b) copy_floats(rows.data() + b * W, x + (b * L + t) * W, W);
     return rows;
 }
 
 // gxw[:, t, :] += d, with gxw the gradient of xw [batch, length, width] and d (batch, width).
 inline void add_to_step_rows(float* gxw, const float* d, int64_t B, int64_t L, int64_t t, int64_t W) {
-    for (int64_t b = 0; b < B; ++b)
-        for (int64_t j = 0; j < W; ++j) gxw[(b * L + t) * W + j] += d[b * W + j];
+    for (int64_t b = 0; b < B; ++b) add_to(gxw + (b * L + t) * W, d + b * W, W);
 }
 
 // σ(a) = 1 / (1 + e^(−a)), one value: the gates of lstm_step.cpp and gru_step.cpp.

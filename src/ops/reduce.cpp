@@ -47,7 +47,7 @@ Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
         const float* g = o.grad.data();
         for (int64_t a = 0; a < outer; ++a)
             for (int64_t l = 0; l < len; ++l)
-                for (int64_t i = 0; i < inner; ++i) gx[(a * len + l) * inner + i] += g[a * inner + i];
+                detail::add_to(gx + (a * len + l) * inner, g + a * inner, inner);
     });
 }
 

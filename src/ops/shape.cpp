@@ -135,7 +135,7 @@ static Tensor slice(const char* op, const Tensor& x, int64_t dim, int64_t start,
         if (!gx) return;
         const float* g = o.grad.data();
         for_slice(outer, n, inner, start, len, [&](int64_t f, int64_t p, int64_t count) {
-            for (int64_t i = 0; i < count; ++i) gx[f + i] += g[p + i];
+            detail::add_to(gx + f, g + p, count);
         });
     });
 }
@@ -187,7 +187,7 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
     for (size_t p = 0; p < xs.size(); ++p) {  // piece p is a slice of the output: copy it in
         const float* v = xs[p].values().data();
         for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q, int64_t count) {
-            std::copy_n(v + q, count, out.data() + f);
+            detail::copy_floats(out.data() + f, v + q, count);
         });
         offset += lens[p];
     }
@@ -198,7 +198,7 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         for (size_t p = 0; p < lens.size(); ++p) {
             if (float* gx = o.input_grad(p))
                 for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q, int64_t count) {
-                    for (int64_t i = 0; i < count; ++i) gx[q + i] += g[f + i];
+                    detail::add_to(gx + q, g + f, count);
                 });
             offset += lens[p];
         }

@@ -21,11 +21,7 @@ public:
     explicit Buffer(size_t n) : Base(n, 0.0f) {}  // n zeros
     // n floats with no set value, for an op that writes every one of them before it reads any
     // (it saves filling large outputs with zeros first).
-    static Buffer uninitialized(size_t n) {
-        Buffer b;
-        b.resize(n);  // the allocator's construct() leaves each float as it is
-        return b;
-    }
+    static Buffer uninitialized(size_t n) { return Buffer(n, Unset{}); }
     Buffer(const std::vector<float>& v) : Base(v.begin(), v.end()) {}  // a copy of v's values
     operator std::vector<float>() const { return {begin(), end()}; }
 
@@ -35,6 +31,12 @@ public:
     friend bool operator==(const std::vector<float>& a, const Buffer& b) { return b == a; }
     friend bool operator!=(const Buffer& a, const std::vector<float>& b) { return !(a == b); }
     friend bool operator!=(const std::vector<float>& a, const Buffer& b) { return !(b == a); }
+
+private:
+    struct Unset {};
+    // n floats made with no value: the allocator's construct() leaves each as it is, so the
+    // compiler drops the loop that would make them.
+    Buffer(size_t n, Unset) : Base(n) {}
 };
 
 }  // namespace ag

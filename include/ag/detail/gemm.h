@@ -63,13 +63,42 @@ inline void gemm_tile_scalar(int64_t k, const float* __restrict A, int64_t sa_r,
 }
 
 // C (n, m) += a (n) ⊗ b (m), the outer product (a product with k = 1): row i of C gains
-// a[i·stride]·b. There is no tile to reuse, so it is a plain loop.
+// a[i·stride]·b. There is no tile to reuse, so it is a loop over rows, a register at a time. A
+// row shorter than a register (10 floats for an RNN of hidden size 10) is one masked load and
+// store. A masked load that follows a store to the bytes just before it waits for that store, so
+// such rows go 16 at a time (a whole 10 × 10 weight gradient): all loaded first, then all stored.
 inline void gemm_outer(int64_t n, int64_t m, const float* a, int64_t stride, const float* b,
                        float* C) {
+    if (m < kLanes) {
+        constexpr int64_t kRows = 16;
+        const Floats bv = load_first(b, m);
+        for (int64_t i = 0; i < n; i += kRows) {
+            const int64_t rows = std::min(kRows, n - i);
+            Floats c[kRows];
+            for (int64_t r = 0; r < rows; ++r) c[r] = load_first(C + (i + r) * m, m) + a[(i + r) * stride] * bv;
+            for (int64_t r = 0; r < rows; ++r) store_first(C + (i + r) * m, c[r], m);
+        }
+        return;
+    }
     for (int64_t i = 0; i < n; ++i) {
         const float ai = a[i * stride];
-        float* __restrict c = C + i * m;
-        for (int64_t j = 0; j < m; ++j) c[j] += ai * b[j];
+        float* c = C + i * m;
+        int64_t j = 0;
+        for (; j + kLanes <= m; j += kLanes) store(c + j, load<Floats>(c + j) + ai * load<Floats>(b + j));
+        if (j < m) store_first(c + j, load_first(c + j, m - j) + ai * load_first(b + j, m - j), m - j);
+    }
+}
+
+// c (m) += Aᵀ·b, A (k, m) and b (k): the rows of A added up, row p weighted by b[p]. The sum for
+// a register's worth of c stays in that register all along k.
+inline void gemm_rows_weighted(int64_t k, int64_t m, const float* A, const float* b, float* c) {
+    for (int64_t j = 0; j < m; j += kLanes) {
+        const int64_t w = std::min(kLanes, m - j);
+        Floats acc = w == kLanes ? load<Floats>(c + j) : load_first(c + j, w);
+        for (int64_t p = 0; p < k; ++p)
+            acc += b[p] * (w == kLanes ? load<Floats>(A + p * m + j) : load_first(A + p * m + j, w));
+        if (w == kLanes) store(c + j, acc);
+        else store_first(c + j, acc, w);
     }
 }
 
@@ -98,15 +127,28 @@ inline void gemm_tiled(int64_t n, int64_t k, int64_t m, const float* A, int64_t 
     for (; i < n; ++i) rows(std::integral_constant<int64_t, 1>{}, i);
 }
 
+// The check below runs at every step, so it is a loop the compiler turns into a few wide XORs (the
+// bits, not the values: −0 ≠ 0 and a NaN equals itself), not a call to memcmp.
+inline bool same_bits(const float* a, const float* b, size_t n) {
+    uint32_t diff = 0;
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t x, y;
+        std::memcpy(&x, a + i, 4);
+        std::memcpy(&y, b + i, 4);
+        diff |= x ^ y;
+    }
+    return diff == 0;
+}
+
 // Bᵀ (k, m) of B (m, k), in a scratch copy kept for the next call: an RNN multiplies by the same
 // W_hh at every step of a sequence, so it transposes it once per sequence. The kept copy is used
-// only when B's values and sizes equal those it was made from, so a changed or different B is
-// never served a stale transpose. Copied in 8 × 8 blocks, which keeps reads and writes in cache.
+// only when B's sizes and bits equal those it was made from, so a changed or different B is never
+// served a stale transpose. Copied in 8 × 8 blocks, which keeps reads and writes in cache.
 inline const float* kept_transpose(const float* B, int64_t m, int64_t k) {
     static thread_local std::vector<float> bt, b_seen;  // Bᵀ (k, m), and the B it came from
     static thread_local int64_t seen_k = -1;
     const size_t size = static_cast<size_t>(k * m);
-    if (seen_k != k || b_seen.size() != size || std::memcmp(b_seen.data(), B, size * sizeof(float)) != 0) {
+    if (seen_k != k || b_seen.size() != size || !same_bits(b_seen.data(), B, size)) {
         b_seen.assign(B, B + size);
         seen_k = k;
         bt.resize(size);
@@ -132,12 +174,14 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
 // for its own 100 multiply-adds.
 inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
     if (k == 1) return gemm_outer(n, m, A, 1, B, C);
+    if (m == 1) return gemm_rows_weighted(k, n, A, B, C);  // (the weight gradient of one input)
     gemm_tiled(n, k, m, A, 1, n, B, m, C, m);
 }
 
 // C (n, m) += A (n, k) · B (m, k)ᵀ   — forward of a Linear (y = x·Wᵀ) and of an RNN step (h·W_hhᵀ).
 // B is transposed first (kept_transpose), so that the tiled loop can stream its rows.
 inline void gemm_nt(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    if (k == 1 || m == 1) return gemm_nn(n, k, m, A, B, C);  // a row or a column: Bᵀ is B, as it lies
     gemm_nn(n, k, m, A, kept_transpose(B, m, k), C);
 }
 

@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace ag::detail {
@@ -143,7 +145,10 @@ private:
             o.size_ = 0;
             o.capacity_ = N;
         } else {
-            for (size_t i = 0; i < o.size_; ++i) new (data_ + i) T(std::move(o.data_[i]));
+            if constexpr (std::is_trivially_copyable<T>::value)  // a shape: one fixed-size copy, no loop
+                std::memcpy(storage_, o.storage_, sizeof storage_);
+            else
+                for (size_t i = 0; i < o.size_; ++i) new (data_ + i) T(std::move(o.data_[i]));
             size_ = o.size_;
             o.clear();
         }
