@@ -17,7 +17,7 @@ namespace {
 using ag::detail::kLanes;
 
 TEST(SimdRowEnds, LoadAndStoreTouchOnlyTheFirstN) {
-    for (int64_t n = 0; n < kLanes; ++n) {
+    for (int64_t n = 0; n <= kLanes; ++n) {
         SCOPED_TRACE(n);
         std::vector<float> src(kLanes), dst(kLanes, -1.0f);
         for (int64_t i = 0; i < kLanes; ++i) src[i] = float(i + 1);

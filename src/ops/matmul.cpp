@@ -96,7 +96,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         if (float* gx = o.input_grad(0)) detail::gemm_nn(rows, out_f, in, g, W, gx);
         if (float* gw = o.input_grad(1)) detail::gemm_tn(out_f, rows, in, g, X, gw);
         if (o.inputs.size() > 2)
-            if (float* gb = o.input_grad(2)) detail::add_rows(rows, out_f, g, gb);
+            if (float* gb = o.input_grad(2)) detail::gemm_rows_weighted(rows, out_f, g, nullptr, gb);  // Σ rows
     };
     if (has_bias) return record("linear", std::move(y), std::move(out_shape), {x, weight, bias}, back);
     return record("linear", std::move(y), std::move(out_shape), {x, weight}, back);

@@ -35,9 +35,10 @@ inline int64_t prod(const Shape& s, size_t begin, size_t end) {
 // dst[0 .. n) += src[0 .. n), for a gradient added into another buffer: a register's worth at a
 // time (simd.h), the short end (a whole row of 10) in one masked step.
 inline void add_to(float* dst, const float* src, int64_t n) {
-    int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) store(dst + i, load<Floats>(dst + i) + load<Floats>(src + i));
-    if (i < n) store_first(dst + i, load_first(dst + i, n - i) + load_first(src + i, n - i), n - i);
+    for (int64_t i = 0; i < n; i += kLanes) {
+        const int64_t w = std::min(kLanes, n - i);
+        store_first(dst + i, load_first(dst + i, w) + load_first(src + i, w), w);
+    }
 }
 
 // dst[0 .. n) = src[0 .. n). A row shorter than a register (a step's 10 values) is one masked
@@ -54,18 +55,6 @@ inline void fill_rows(float* y, int64_t rows, int64_t width, const float* row) {
     else if (width == 1) std::fill_n(y, rows, row[0]);
     else
         for (int64_t r = 0; r < rows; ++r) copy_floats(y + r * width, row, width);
-}
-
-// c[0 .. m) += the sum of the k rows of A (k, m), added in row order: a bias's gradient. The sum
-// for a register's worth of c stays in that register all along the rows.
-inline void add_rows(int64_t k, int64_t m, const float* A, float* c) {
-    for (int64_t j = 0; j < m; j += kLanes) {
-        const int64_t w = m - j < kLanes ? m - j : kLanes;
-        Floats acc = w == kLanes ? load<Floats>(c + j) : load_first(c + j, w);
-        for (int64_t p = 0; p < k; ++p) acc += w == kLanes ? load<Floats>(A + p * m + j) : load_first(A + p * m + j, w);
-        if (w == kLanes) store(c + j, acc);
-        else store_first(c + j, acc, w);
-    }
 }
 
 // ---- the step ops (rnn_step, lstm_cell, gru_step) read step t of xw [batch, length, width] ----

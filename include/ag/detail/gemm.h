@@ -83,22 +83,22 @@ inline void gemm_outer(int64_t n, int64_t m, const float* a, int64_t stride, con
     for (int64_t i = 0; i < n; ++i) {
         const float ai = a[i * stride];
         float* c = C + i * m;
-        int64_t j = 0;
-        for (; j + kLanes <= m; j += kLanes) store(c + j, load<Floats>(c + j) + ai * load<Floats>(b + j));
-        if (j < m) store_first(c + j, load_first(c + j, m - j) + ai * load_first(b + j, m - j), m - j);
+        for (int64_t j = 0; j < m; j += kLanes) {
+            const int64_t w = std::min(kLanes, m - j);
+            store_first(c + j, load_first(c + j, w) + ai * load_first(b + j, w), w);
+        }
     }
 }
 
-// c (m) += Aᵀ·b, A (k, m) and b (k): the rows of A added up, row p weighted by b[p]. The sum for
-// a register's worth of c stays in that register all along k.
+// c (m) += Aᵀ·b, A (k, m) and b (k): the rows of A added up in row order, row p weighted by b[p],
+// or by 1 when b is nullptr (the plain sum of the rows: a bias's gradient). The sum for a
+// register's worth of c stays in that register all along k.
 inline void gemm_rows_weighted(int64_t k, int64_t m, const float* A, const float* b, float* c) {
     for (int64_t j = 0; j < m; j += kLanes) {
         const int64_t w = std::min(kLanes, m - j);
-        Floats acc = w == kLanes ? load<Floats>(c + j) : load_first(c + j, w);
-        for (int64_t p = 0; p < k; ++p)
-            acc += b[p] * (w == kLanes ? load<Floats>(A + p * m + j) : load_first(A + p * m + j, w));
-        if (w == kLanes) store(c + j, acc);
-        else store_first(c + j, acc, w);
+        Floats acc = load_first(c + j, w);
+        for (int64_t p = 0; p < k; ++p) acc += (b ? b[p] : 1.0f) * load_first(A + p * m + j, w);
+        store_first(c + j, acc, w);
     }
 }
 

@@ -38,13 +38,14 @@ inline void store(float* p, V v) {
     std::memcpy(p, &v, sizeof v);
 }
 
-// The first n lanes (0 ≤ n < kLanes) of a Floats from p, the other lanes 0, and the store of a
-// Floats' first n lanes to p[0 .. n), which writes nothing after them: the short end of a row.
-// With AVX-512 each is one masked instruction.
+// The first n lanes (0 ≤ n ≤ kLanes) of a Floats from p, the other lanes 0, and the store of a
+// Floats' first n lanes to p[0 .. n), which writes nothing after them: the short end of a row, or
+// a whole register (n = kLanes). With AVX-512 each is one masked instruction.
 inline Floats load_first(const float* p, int64_t n) {
 #if defined(__AVX512F__)
     return reinterpret_cast<Floats>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
 #else
+    if (n == kLanes) return load<Floats>(p);
     Floats v = {};
     for (int64_t i = 0; i < n; ++i) v[i] = p[i];
     return v;
@@ -54,6 +55,7 @@ inline void store_first(float* p, Floats v, int64_t n) {
 #if defined(__AVX512F__)
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
 #else
+    if (n == kLanes) return store(p, v);
     for (int64_t i = 0; i < n; ++i) p[i] = v[i];
 #endif
 }
