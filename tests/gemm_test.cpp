@@ -33,9 +33,9 @@ TEST(SimdRowEnds, LoadAndStoreTouchOnlyTheFirstN) {
 TEST(GemmOuter, EqualsThePlainLoopAroundRegistersAndRowBlocks) {
     for (int64_t n : {1, 2, 7, 8, 10, 15, 16, 17, 33, 40})
         for (int64_t m : {1, 2, 9, 10, 15, 16, 17, 31, 32, 33})
-            for (int64_t stride : {1, 3}) {
-                SCOPED_TRACE("n=" + std::to_string(n) + " m=" + std::to_string(m) + " stride=" + std::to_string(stride));
-                std::vector<float> a(static_cast<size_t>(n * stride)), b(static_cast<size_t>(m));
+            {
+                SCOPED_TRACE("n=" + std::to_string(n) + " m=" + std::to_string(m));
+                std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(m));
                 std::vector<float> C(static_cast<size_t>(n * m + 1)), want;
                 for (size_t i = 0; i < a.size(); ++i) a[i] = float(int(i % 7) - 3);
                 for (int64_t j = 0; j < m; ++j) b[j] = float(int(j % 5) - 2);
@@ -43,8 +43,8 @@ TEST(GemmOuter, EqualsThePlainLoopAroundRegistersAndRowBlocks) {
                 C.back() = 99.0f;
                 want = C;
                 for (int64_t i = 0; i < n; ++i)
-                    for (int64_t j = 0; j < m; ++j) want[i * m + j] += a[i * stride] * b[j];
-                ag::detail::gemm_outer(n, m, a.data(), stride, b.data(), C.data());
+                    for (int64_t j = 0; j < m; ++j) want[i * m + j] += a[i] * b[j];
+                ag::detail::gemm_outer(n, m, a.data(), b.data(), C.data());
                 EXPECT_EQ(C, want);
             }
 }

@@ -62,30 +62,39 @@ inline void gemm_tile_scalar(int64_t k, const float* __restrict A, int64_t sa_r,
         for (int64_t c = 0; c < NR; ++c) C[r * ldc + c] = acc[r][c];
 }
 
-// C (n, m) += a (n) ⊗ b (m), the outer product (a product with k = 1): row i of C gains
-// a[i·stride]·b. There is no tile to reuse, so it is a loop over rows, a register at a time. A
-// row shorter than a register (10 floats for an RNN of hidden size 10) is one masked load and
-// store. A masked load that follows a store to the bytes just before it waits for that store, so
-// such rows go 16 at a time (a whole 10 × 10 weight gradient): all loaded first, then all stored.
-inline void gemm_outer(int64_t n, int64_t m, const float* a, int64_t stride, const float* b,
-                       float* C) {
+// C (n, m) += a (n) ⊗ b (m), the outer product (a product with k = 1): row i of C gains a[i]·b.
+// There is no tile to reuse, so it is one pass over C, a register at a time. Rows of a register or
+// more go row by row. Shorter rows (10 floats for an RNN of hidden size 10) are not taken one by
+// one, each a masked load and store: kLanes rows at a time are read as one run of floats, across
+// row ends. The float at position f of the run is in row f / m and column f % m, so it gains
+// a[f / m]·b[f % m], both picked from registers that hold a and b.
+inline void gemm_outer(int64_t n, int64_t m, const float* a, const float* b, float* C) {
     if (m < kLanes) {
-        constexpr int64_t kRows = 16;
+        Int32s lane;  // 0, 1, ..., kLanes − 1
+        for (int32_t l = 0; l < int32_t(kLanes); ++l) lane[l] = l;
+        const float one_over_m = 1.0f / float(m);
         const Floats bv = load_first(b, m);
-        for (int64_t i = 0; i < n; i += kRows) {
-            const int64_t rows = std::min(kRows, n - i);
-            Floats c[kRows];
-            for (int64_t r = 0; r < rows; ++r) c[r] = load_first(C + (i + r) * m, m) + a[(i + r) * stride] * bv;
-            for (int64_t r = 0; r < rows; ++r) store_first(C + (i + r) * m, c[r], m);
+        for (int64_t i = 0; i < n; i += kLanes) {  // rows i .. i + rows − 1
+            const int64_t rows = std::min(kLanes, n - i);
+            const Floats av = load_first(a + i, rows);
+            float* c = C + i * m;
+            for (int64_t f = 0; f < rows * m; f += kLanes) {
+                const Int32s at = lane + int32_t(f);
+                // at / m, exactly: (at + ½)/m is at least ½/m away from a whole number, far more
+                // than a float's rounding error for these small numbers
+                const Int32s row = __builtin_convertvector((__builtin_convertvector(at, Floats) + 0.5f) * one_over_m, Int32s);
+                const Int32s col = at - row * int32_t(m);
+                const int64_t w = std::min(kLanes, rows * m - f);
+                store_first(c + f, load_first(c + f, w) + pick_lanes(av, row) * pick_lanes(bv, col), w);
+            }
         }
         return;
     }
     for (int64_t i = 0; i < n; ++i) {
-        const float ai = a[i * stride];
         float* c = C + i * m;
         for (int64_t j = 0; j < m; j += kLanes) {
             const int64_t w = std::min(kLanes, m - j);
-            store_first(c + j, load_first(c + j, w) + ai * load_first(b + j, w), w);
+            store_first(c + j, load_first(c + j, w) + a[i] * load_first(b + j, w), w);
         }
     }
 }
@@ -164,7 +173,7 @@ inline const float* kept_transpose(const float* B, int64_t m, int64_t k) {
 
 // C (n, m) += A (n, k) · B (k, m)
 inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
-    if (k == 1) return gemm_outer(n, m, A, 1, B, C);
+    if (k == 1) return gemm_outer(n, m, A, B, C);
     gemm_tiled(n, k, m, A, k, 1, B, m, C, m);
 }
 
@@ -173,7 +182,7 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
 // above: small and called at every step, it would pay more for entering the tiled loop than
 // for its own 100 multiply-adds.
 inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
-    if (k == 1) return gemm_outer(n, m, A, 1, B, C);
+    if (k == 1) return gemm_outer(n, m, A, B, C);
     if (m == 1) return gemm_rows_weighted(k, n, A, B, C);  // (the weight gradient of one input)
     gemm_tiled(n, k, m, A, 1, n, B, m, C, m);
 }

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>  // the masked loads and stores of load_first and store_first
+#if defined(__AVX2__)
+#include <immintrin.h>  // the masked loads and stores of load_first and store_first, pick_lanes
 #endif
 
 namespace ag::detail {
@@ -26,6 +26,7 @@ typedef float Floats __attribute__((vector_size(kLanes * sizeof(float))));
 typedef float HalfFloats __attribute__((vector_size(kLanes / 2 * sizeof(float))));  // half a register
 typedef double Doubles __attribute__((vector_size(kLanes / 2 * sizeof(double))));   // as many lanes as HalfFloats
 typedef int64_t Int64s __attribute__((vector_size(kLanes / 2 * sizeof(int64_t))));  // the same, as integers
+typedef int32_t Int32s __attribute__((vector_size(kLanes * sizeof(int32_t))));      // as many lanes as Floats
 
 template <class V>
 inline V load(const float* p) {  // lanes from p[0 ..], any alignment
@@ -57,6 +58,21 @@ inline void store_first(float* p, Floats v, int64_t n) {
 #else
     if (n == kLanes) return store(p, v);
     for (int64_t i = 0; i < n; ++i) p[i] = v[i];
+#endif
+}
+
+// Lane l of the result is v[index[l]] (each index in 0 .. kLanes−1): with AVX2 or AVX-512, one
+// permute instruction.
+inline Floats pick_lanes(Floats v, Int32s index) {
+#if defined(__AVX512F__)
+    return reinterpret_cast<Floats>(  // (the masked form, with every lane kept: GCC 12 warns on the other)
+        _mm512_maskz_permutexvar_ps(0xffff, reinterpret_cast<__m512i>(index), reinterpret_cast<__m512>(v)));
+#elif defined(__AVX2__)
+    return reinterpret_cast<Floats>(_mm256_permutevar8x32_ps(reinterpret_cast<__m256>(v), reinterpret_cast<__m256i>(index)));
+#else
+    Floats picked;
+    for (int64_t l = 0; l < kLanes; ++l) picked[l] = v[index[l]];
+    return picked;
 #endif
 }
 
