@@ -522,6 +522,16 @@ TEST(GradJoin, CatGradientsWithDifferentSizes) {
                         {rand_tensor({2, 3}, 7), rand_tensor({2, 5}, 8)}));
 }
 
+// A piece's first gradient is copied from its slice of dL/dy and later ones are added, so a leaf
+// that already holds a gradient (from an earlier backward) gets the sum, across every row run.
+TEST(GradJoin, StackAddsToAGradientAlreadyThere) {
+    Tensor a({1, 2, 3, 4}, {2, 2}, true), b({5, 6, 7, 8}, {2, 2}, true);
+    const Tensor w({1, 10, 100, 1000, -1, -10, -100, -1000}, {2, 2, 2});  // dL/dy for stack dim 1
+    for (int pass = 1; pass <= 2; ++pass) ag::sum(ag::stack({a, b}, 1) * w).backward();
+    EXPECT_EQ(a.grad().values(), (std::vector<float>{2, 20, -2, -20}));
+    EXPECT_EQ(b.grad().values(), (std::vector<float>{200, 2000, -200, -2000}));
+}
+
 TEST(GradJoin, SameTensorTwiceAccumulates) {
     Tensor a({1, 2}, {2}, true);
     ag::sum(ag::stack({a, a, a}, 0)).backward();

@@ -57,6 +57,22 @@ inline void fill_rows(float* y, int64_t rows, int64_t width, const float* row) {
         for (int64_t r = 0; r < rows; ++r) copy_floats(y + r * width, row, width);
 }
 
+// Input i's gradient, for a backward that sends something to every one of its values (stack sends
+// each piece its slice of dL/dy). The first time, the buffer is new and those values are set into
+// it (first = true); after that they are added (+=). This saves filling the buffer with zeros
+// only to add to them. {nullptr, false} when input i needs no gradient.
+struct InputGrad {
+    float* data;
+    bool first;
+};
+inline InputGrad input_grad_to_fill(Node& o, size_t i) {
+    Node& in = o.inputs[i].node();
+    if (!in.requires_grad) return {nullptr, false};
+    const bool first = in.grad.empty();
+    if (first) in.grad = Buffer::uninitialized(in.values.size());
+    return {in.grad.data(), first};
+}
+
 // ---- the step ops (rnn_step, lstm_cell, gru_step) read step t of xw [batch, length, width] ----
 
 inline void require_step_in_range(const char* op, int64_t t, const Shape& xw_shape) {

@@ -196,9 +196,10 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         int64_t offset = 0;
         const float* g = o.grad.data();
         for (size_t p = 0; p < lens.size(); ++p) {
-            if (float* gx = o.input_grad(p))
+            if (auto [gx, first] = detail::input_grad_to_fill(o, p); gx)
                 for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q, int64_t count) {
-                    detail::add_to(gx + q, g + f, count);
+                    if (first) detail::copy_floats(gx + q, g + f, count);
+                    else detail::add_to(gx + q, g + f, count);
                 });
             offset += lens[p];
         }
