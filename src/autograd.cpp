@@ -48,6 +48,8 @@ static Tensor record_node(const char* op, Buffer& values, Shape& shape, const In
     for (const Tensor& t : inputs) any = any || t.requires_grad();
     if (!grad_enabled || !any) return out;
     n.requires_grad = true;
+    n.inputs.reserve(inputs.size());
+    n.input_versions.reserve(inputs.size());
     for (const Tensor& t : inputs) {
         n.inputs.push_back(t);
         n.input_versions.push_back(t.node().version);  // backward checks that none changed since
