@@ -75,11 +75,12 @@ inline InputGrad input_grad_to_fill(Node& o, size_t i) {
 
 // ---- the step ops (rnn_step, lstm_cell, gru_step) read step t of xw [batch, length, width] ----
 
+[[noreturn]] inline void throw_step_out_of_range(const char* op, int64_t t, const Shape& xw_shape) {
+    throw std::out_of_range(std::string(op) + ": step " + std::to_string(t) + " out of range for length " +
+                            std::to_string(xw_shape[1]) + " (xw shape " + shape_str(xw_shape) + ")");
+}
 inline void require_step_in_range(const char* op, int64_t t, const Shape& xw_shape) {
-    const int64_t L = xw_shape[1];
-    if (t < 0 || t >= L)
-        throw std::out_of_range(std::string(op) + ": step " + std::to_string(t) + " out of range for length " +
-                                std::to_string(L) + " (xw shape " + shape_str(xw_shape) + ")");
+    if (t < 0 || t >= xw_shape[1]) throw_step_out_of_range(op, t, xw_shape);
 }
 
 // xw[:, t, :] as its own (batch, width) buffer.
@@ -99,8 +100,11 @@ inline void add_to_step_rows(float* gxw, const float* d, int64_t B, int64_t L, i
 // σ(a) = 1 / (1 + e^(−a)), one value: the gates of lstm_step.cpp and gru_step.cpp.
 inline float sigmoid_of(float a) { return 1.0f / (1.0f + std::exp(-a)); }
 
+[[noreturn]] inline void throw_undefined(const char* op) {
+    throw std::invalid_argument(std::string(op) + ": input tensor is undefined");
+}
 inline void require_defined(const char* op, const Tensor& t) {
-    if (!t.defined()) throw std::invalid_argument(std::string(op) + ": input tensor is undefined");
+    if (!t.defined()) throw_undefined(op);
 }
 
 // A mask holds 0 (keep) and 1 (`marks`: "fill", "hide") and nothing else; names the first other value.
