@@ -49,8 +49,8 @@ TEST(GemmOuter, EqualsThePlainLoopAroundRegistersAndRowBlocks) {
             }
 }
 
-// The three products with k = 1 or m = 1 (the RNN's one-sequence steps take these short paths)
-// against a plain triple loop.
+// The three products with k = 1 or m = 1 (the RNN's one-sequence steps take these short paths),
+// and the product into a gradient, against a plain triple loop.
 TEST(GemmProducts, ShortPathsEqualThePlainLoop) {
     for (int64_t n : {1, 3, 10, 17})
         for (int64_t k : {1, 2, 10, 40})
@@ -72,6 +72,9 @@ TEST(GemmProducts, ShortPathsEqualThePlainLoop) {
                             want_tn[i * m + j] += At[p * n + i] * B[p * m + j];
                             want_nt[i * m + j] += A[i * k + p] * Bt[j * k + p];
                         }
+                std::vector<float> for_gradient = nn;
+                ag::detail::gemm_nn_for_gradient(n, k, m, A.data(), B.data(), for_gradient.data());
+                EXPECT_EQ(for_gradient, want_nn);
                 ag::detail::gemm_nn(n, k, m, A.data(), B.data(), nn.data());
                 ag::detail::gemm_tn(n, k, m, At.data(), B.data(), tn.data());
                 ag::detail::gemm_nt(n, k, m, A.data(), Bt.data(), nt.data());

@@ -56,7 +56,7 @@ Tensor rnn_step(const Tensor& xw, int64_t t, const Tensor& h_prev, const Tensor&
             std::copy(g, g + n, dz);
         // dxw[:, t, :] = dz ;  dh_prev = dz·W_hh ;  dW_hh = dzᵀ·h_prev
         if (float* gx = o.input_grad(0)) detail::add_to_step_rows(gx, dz, B, L, t, H);
-        if (float* gh = o.input_grad(1)) detail::gemm_nn(B, H, H, dz, o.inputs[2].values().data(), gh);
+        if (float* gh = o.input_grad(1)) detail::gemm_nn_for_gradient(B, H, H, dz, o.inputs[2].values().data(), gh);
         if (float* gw = o.input_grad(2)) detail::gemm_tn(H, B, H, dz, o.inputs[1].values().data(), gw);
     });
 }

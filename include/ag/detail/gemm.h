@@ -177,6 +177,23 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
     gemm_tiled(n, k, m, A, k, 1, B, m, C, m);
 }
 
+// C (n, m) += A (n, k) · B (k, m), as gemm_nn, for a result that is read only later: an input's
+// gradient, which that input's own backward reads (dh_prev = dz·W_hh in an RNN step). A row of C
+// shorter than a register then stays in one register along k, and each row of B is one masked
+// load: fewer instructions than the tiles' half-register and scalar edges. The sum for each value
+// runs along k in the same order, each step one fused multiply-add (the compiler leaves some of the
+// tiles' steps unfused, so a value may differ from gemm_nn's in its last bit). A result that is
+// read at once (the forward's h, which tanh reads next) keeps gemm_nn: a plain load right after a
+// masked store waits for that store to finish.
+inline void gemm_nn_for_gradient(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
+    if (m >= kLanes || k == 1) return gemm_nn(n, k, m, A, B, C);
+    for (int64_t i = 0; i < n; ++i) {
+        Floats acc = load_first(C + i * m, m);
+        for (int64_t p = 0; p < k; ++p) acc += A[i * k + p] * load_first(B + p * m, m);
+        store_first(C + i * m, acc, m);
+    }
+}
+
 // C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
 // With k = 1 (one RNN step of one sequence) this is an outer product, done by the plain loop
 // above: small and called at every step, it would pay more for entering the tiled loop than
