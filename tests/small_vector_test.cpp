@@ -62,6 +62,18 @@ TEST(SmallVector, Rank64ShapeCopiesMovesAndCompares) {
     EXPECT_EQ(as_vector(s), (std::vector<int64_t>{5}));
 }
 
+TEST(SmallVector, ComparesTheLengthAndEveryElement) {
+    EXPECT_NE((Ints{1, 2, 3}), (Ints{1, 2, 4}));  // only the last element differs, in place
+    EXPECT_NE((Ints{1, 2}), (Ints{1, 2, 3}));     // a prefix is not equal
+    EXPECT_NE((Ints{1, 2, 3}), (Ints{1, 2}));
+    ag::Shape a(64, 1), b(64, 1);
+    EXPECT_EQ(a, b);
+    b[63] = 2;
+    EXPECT_NE(a, b);  // the last of 64, on the heap
+    EXPECT_EQ((Strings{"ab", "c"}), (Strings{"ab", "c"}));
+    EXPECT_NE((Strings{"ab", "c"}), (Strings{"ab", "d", "e"}));
+}
+
 TEST(SmallVector, SelfAssignmentKeepsTheValues) {
     Ints v{1, 2, 3, 4, 5, 6};
     Ints& same = v;

@@ -109,8 +109,11 @@ public:
         return begin() + i;
     }
 
-    friend bool operator==(const SmallVector& a, const SmallVector& b) {
-        return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    friend bool operator==(const SmallVector& a, const SmallVector& b) {  // (a loop: shapes are short)
+        if (a.size_ != b.size_) return false;
+        for (size_t i = 0; i < a.size_; ++i)
+            if (!(a.data_[i] == b.data_[i])) return false;
+        return true;
     }
     friend bool operator!=(const SmallVector& a, const SmallVector& b) { return !(a == b); }
 
