@@ -65,11 +65,11 @@ struct InputGrad {
     float* data;
     bool first;
 };
-inline InputGrad input_grad_to_fill(Node& o, size_t i) {
+inline InputGrad input_grad_to_fill(Node& o, size_t i, size_t numel) {
     Node& in = o.inputs[i].node();
     if (!in.requires_grad) return {nullptr, false};
     const bool first = in.grad.empty();
-    if (first) in.grad = Buffer::uninitialized(in.values.size());
+    if (first) in.grad = Buffer::uninitialized(numel);
     return {in.grad.data(), first};
 }
 
