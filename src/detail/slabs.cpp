@@ -34,9 +34,15 @@ void* map_bytes(size_t bytes) {
 
 size_t page_rounded(size_t bytes) { return (bytes + kPage - 1) & ~(kPage - 1); }
 
-// This thread's slab: [next, end) is still free. Trivially destructible, so readable to the end.
-thread_local char* slab_next = nullptr;
-thread_local char* slab_end = nullptr;
+// This thread's slabs, one for nodes and one for small buffers: a node is 64-byte aligned, and cut
+// from the same slab as the 40-byte buffer of an RNN step, each would leave a gap before the
+// next node (the first epoch of `context` touched 31 pages more). [next, end) is still free.
+// Trivially destructible, so readable to the end.
+struct Slab {
+    char* next = nullptr;
+    char* end = nullptr;
+};
+thread_local Slab node_slab, float_slab;
 
 // The blocks of threads that ended (and of buffers that died after their thread's lists), for
 // any thread to take. Made once and never destroyed: blocks may die as late as a static's
@@ -55,12 +61,13 @@ Orphans& orphans() {
 std::atomic<bool> orphans_waiting{false};
 
 void* cut_from_slab(size_t bytes, size_t align) {  // (at most 4 KB: a node, or a small buffer)
-    char* p = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(slab_next) + align - 1) & ~(align - 1));
-    if (!slab_next || p + bytes > slab_end) {
-        p = slab_next = static_cast<char*>(map_bytes(kSlabBytes));  // the rest of the old slab stays unused
-        slab_end = slab_next + kSlabBytes;
+    Slab& s = align >= static_cast<size_t>(kNodeAlignment) ? node_slab : float_slab;
+    char* p = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(s.next) + align - 1) & ~(align - 1));
+    if (!s.next || p + bytes > s.end) {
+        p = s.next = static_cast<char*>(map_bytes(kSlabBytes));  // the rest of the old slab stays unused
+        s.end = s.next + kSlabBytes;
     }
-    slab_next = p + bytes;
+    s.next = p + bytes;
     return p;
 }
 
