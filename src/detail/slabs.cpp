@@ -1,11 +1,12 @@
 // slabs.cpp — where the free lists' memory first comes from, and where it goes when a thread ends.
 //
 // Machinery, not maths (see include/ag/detail/recycling.h). The first touch of a page of new
-// memory is a page fault: on the virtual machine this project is measured on, about 9 µs, as long
-// as 60 RNN steps, and an RNN's graph of 2000 steps touches about 250 new pages in its first
-// epoch. Asked for with MAP_POPULATE, a mapping arrives with its pages in place, for about half
-// that cost a page and no fault at all later. So nodes and small buffers are cut from slabs of
-// 128 KB mapped that way, and each large buffer is a mapping of its own.
+// memory is a page fault: on the virtual machine this project is measured on, 2 to 9 µs, as long
+// as 10 to 60 RNN steps, and an RNN's graph of 2000 steps touches about 240 new pages in its first
+// epoch. Asked for with MAP_POPULATE, a mapping arrives with its pages in place, for at most that
+// cost a page and no fault at all later. So nodes and small buffers are cut from slabs of 128 KB
+// mapped that way (one slab for nodes, one for buffers), and each large buffer is a mapping of
+// its own.
 #include <sys/mman.h>
 
 #include <cstdint>

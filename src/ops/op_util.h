@@ -57,10 +57,11 @@ inline void fill_rows(float* y, int64_t rows, int64_t width, const float* row) {
         for (int64_t r = 0; r < rows; ++r) copy_floats(y + r * width, row, width);
 }
 
-// Input i's gradient, for a backward that sends something to every one of its values (stack sends
-// each piece its slice of dL/dy). The first time, the buffer is new and those values are set into
-// it (first = true); after that they are added (+=). This saves filling the buffer with zeros
-// only to add to them. {nullptr, false} when input i needs no gradient.
+// Input i's gradient (numel values, as many as input i has), for a backward that sends something to
+// every one of them (stack sends each piece its slice of dL/dy). The first time, the buffer is new
+// and those values are set into it (first = true); after that they are added (+=). This saves
+// filling the buffer with zeros only to add to them. {nullptr, false} when input i needs no
+// gradient.
 struct InputGrad {
     float* data;
     bool first;
