@@ -31,8 +31,8 @@ TEST(SimdRowEnds, LoadAndStoreTouchOnlyTheFirstN) {
 // C (n, m) += a ⊗ b on small whole numbers, against the plain loop, with a guard value after C
 // that must survive.
 TEST(GemmOuter, EqualsThePlainLoopAroundRegistersAndRowBlocks) {
-    for (int64_t n : {1, 2, 7, 8, 10, 15, 16, 17, 33, 40})
-        for (int64_t m : {1, 2, 9, 10, 15, 16, 17, 31, 32, 33})
+    for (int64_t n : {0, 1, 2, 7, 8, 10, 15, 16, 17, 33, 40})
+        for (int64_t m : {0, 1, 2, 9, 10, 15, 16, 17, 31, 32, 33})
             {
                 SCOPED_TRACE("n=" + std::to_string(n) + " m=" + std::to_string(m));
                 std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(m));

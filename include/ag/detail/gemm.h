@@ -69,6 +69,7 @@ inline void gemm_tile_scalar(int64_t k, const float* __restrict A, int64_t sa_r,
 // row ends. The float at position f of the run is in row f / m and column f % m, so it gains
 // a[f / m]·b[f % m], both picked from registers that hold a and b.
 inline void gemm_outer(int64_t n, int64_t m, const float* a, const float* b, float* C) {
+    if (m == 0) return;  // (no columns: nothing to add, and no 1/m to take)
     if (m < kLanes) {
         Int32s lane;  // 0, 1, ..., kLanes − 1
         for (int32_t l = 0; l < int32_t(kLanes); ++l) lane[l] = l;
