@@ -31,22 +31,21 @@ TEST(SimdRowEnds, LoadAndStoreTouchOnlyTheFirstN) {
 // C (n, m) += a ⊗ b on small whole numbers, against the plain loop, with a guard value after C
 // that must survive.
 TEST(GemmOuter, EqualsThePlainLoopAroundRegistersAndRowBlocks) {
-    for (int64_t n : {0, 1, 2, 7, 8, 10, 15, 16, 17, 33, 40})
-        for (int64_t m : {0, 1, 2, 9, 10, 15, 16, 17, 31, 32, 33})
-            {
-                SCOPED_TRACE("n=" + std::to_string(n) + " m=" + std::to_string(m));
-                std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(m));
-                std::vector<float> C(static_cast<size_t>(n * m + 1)), want;
-                for (size_t i = 0; i < a.size(); ++i) a[i] = float(int(i % 7) - 3);
-                for (int64_t j = 0; j < m; ++j) b[j] = float(int(j % 5) - 2);
-                for (size_t i = 0; i < C.size(); ++i) C[i] = float(int(i % 11) - 5);
-                C.back() = 99.0f;
-                want = C;
-                for (int64_t i = 0; i < n; ++i)
-                    for (int64_t j = 0; j < m; ++j) want[i * m + j] += a[i] * b[j];
-                ag::detail::gemm_outer(n, m, a.data(), b.data(), C.data());
-                EXPECT_EQ(C, want);
-            }
+    for (int64_t n : {0, 1, 2, 3, 5, 7, 8, 10, 15, 16, 17, 33, 40})
+        for (int64_t m : {0, 1, 2, 3, 5, 7, 9, 10, 15, 16, 17, 31, 32, 33}) {  // (3, 5, 7: builds of 4 or 8 lanes)
+            SCOPED_TRACE("n=" + std::to_string(n) + " m=" + std::to_string(m));
+            std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(m));
+            std::vector<float> C(static_cast<size_t>(n * m + 1)), want;
+            for (size_t i = 0; i < a.size(); ++i) a[i] = float(int(i % 7) - 3);
+            for (int64_t j = 0; j < m; ++j) b[j] = float(int(j % 5) - 2);
+            for (size_t i = 0; i < C.size(); ++i) C[i] = float(int(i % 11) - 5);
+            C.back() = 99.0f;
+            want = C;
+            for (int64_t i = 0; i < n; ++i)
+                for (int64_t j = 0; j < m; ++j) want[i * m + j] += a[i] * b[j];
+            ag::detail::gemm_outer(n, m, a.data(), b.data(), C.data());
+            EXPECT_EQ(C, want);
+        }
 }
 
 // The three products with k = 1 or m = 1 (the RNN's one-sequence steps take these short paths),
@@ -54,7 +53,7 @@ TEST(GemmOuter, EqualsThePlainLoopAroundRegistersAndRowBlocks) {
 TEST(GemmProducts, ShortPathsEqualThePlainLoop) {
     for (int64_t n : {1, 3, 10, 17})
         for (int64_t k : {1, 2, 10, 40})
-            for (int64_t m : {1, 10, 16, 17}) {
+            for (int64_t m : {1, 3, 5, 7, 10, 16, 17}) {
                 SCOPED_TRACE("n=" + std::to_string(n) + " k=" + std::to_string(k) + " m=" + std::to_string(m));
                 auto whole = [](size_t size, int seed) {
                     std::vector<float> v(size);

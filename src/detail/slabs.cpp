@@ -37,7 +37,7 @@ size_t page_rounded(size_t bytes) { return (bytes + kPage - 1) & ~(kPage - 1); }
 
 // This thread's slabs, one for nodes and one for small buffers: a node is 64-byte aligned, and cut
 // from the same slab as the 40-byte buffer of an RNN step, each would leave a gap before the
-// next node (the first epoch of `context` touched 31 pages more). [next, end) is still free.
+// next node (the first epoch of `context` touched 32 pages more). [next, end) is still free.
 // Trivially destructible, so readable to the end.
 struct Slab {
     char* next = nullptr;
@@ -61,8 +61,8 @@ Orphans& orphans() {
 
 std::atomic<bool> orphans_waiting{false};
 
-void* cut_from_slab(size_t bytes, size_t align) {  // (at most 4 KB: a node, or a small buffer)
-    Slab& s = align >= static_cast<size_t>(kNodeAlignment) ? node_slab : float_slab;
+void* cut_from_slab(SlabOf which, size_t bytes, size_t align) {  // (at most 4 KB: a node, or a small buffer)
+    Slab& s = which == SlabOf::nodes ? node_slab : float_slab;
     char* p = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(s.next) + align - 1) & ~(align - 1));
     if (!s.next || p + bytes > s.end) {
         p = s.next = static_cast<char*>(map_bytes(kSlabBytes));  // the rest of the old slab stays unused

@@ -57,21 +57,21 @@ inline void fill_rows(float* y, int64_t rows, int64_t width, const float* row) {
         for (int64_t r = 0; r < rows; ++r) copy_floats(y + r * width, row, width);
 }
 
-// Input i's gradient (numel values, as many as input i has), for a backward that sends something to
-// every one of them (stack sends each piece its slice of dL/dy). The first time, the buffer is new
-// and those values are set into it (first = true); after that they are added (+=). This saves
-// filling the buffer with zeros only to add to them. {nullptr, false} when input i needs no
-// gradient.
+// Input i's gradient (numel values, as many as input i has), as Node::input_grad gives it, for a
+// backward that sends something to every one of those values (stack sends each piece its slice of
+// dL/dy). When the gradient is fresh (nothing was added to it yet), its buffer is new and unset,
+// and the backward sets every value: adding to zeros, without writing the zeros first. Otherwise it
+// adds (+=), as every backward does. {nullptr, false} when input i needs no gradient.
 struct InputGrad {
     float* data;
-    bool first;
+    bool fresh;  // the buffer is unset: set every value instead of adding
 };
 inline InputGrad input_grad_to_fill(Node& o, size_t i, size_t numel) {
     Node& in = o.inputs[i].node();
     if (!in.requires_grad) return {nullptr, false};
-    const bool first = in.grad.empty();
-    if (first) in.grad = Buffer::uninitialized(numel);
-    return {in.grad.data(), first};
+    const bool fresh = in.grad.empty();
+    if (fresh) in.grad = Buffer::uninitialized(numel);
+    return {in.grad.data(), fresh};
 }
 
 // ---- the step ops (rnn_step, lstm_cell, gru_step) read step t of xw [batch, length, width] ----

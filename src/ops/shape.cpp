@@ -196,11 +196,12 @@ static Tensor join(const char* op, const std::vector<Tensor>& xs, int64_t dim, b
         int64_t offset = 0;
         const float* g = o.grad.data();
         for (size_t p = 0; p < lens.size(); ++p) {
-            // (a piece's first gradient is its slice, copied in; a later one is added: op_util.h)
-            if (auto [gx, first] = detail::input_grad_to_fill(o, p, size_t(outer * lens[p] * inner)); gx)
+            // dx_p += its slice of dy: set into a fresh gradient (that is adding to zeros), else added
+            const detail::InputGrad gx = detail::input_grad_to_fill(o, p, size_t(outer * lens[p] * inner));
+            if (gx.data)
                 for_slice(outer, total, inner, offset, lens[p], [&](int64_t f, int64_t q, int64_t count) {
-                    if (first) detail::copy_floats(gx + q, g + f, count);
-                    else detail::add_to(gx + q, g + f, count);
+                    if (gx.fresh) detail::copy_floats(gx.data + q, g + f, count);
+                    else detail::add_to(gx.data + q, g + f, count);
                 });
             offset += lens[p];
         }

@@ -178,14 +178,15 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
     gemm_tiled(n, k, m, A, k, 1, B, m, C, m);
 }
 
-// C (n, m) += A (n, k) · B (k, m), as gemm_nn, for a result that is read only later: an input's
-// gradient, which that input's own backward reads (dh_prev = dz·W_hh in an RNN step). A row of C
-// shorter than a register then stays in one register along k, and each row of B is one masked
-// load: fewer instructions than the tiles' half-register and scalar edges. The sum for each value
-// runs along k in the same order, each step one fused multiply-add (the compiler leaves some of the
-// tiles' steps unfused, so a value may differ from gemm_nn's in its last bit). A result that is
-// read at once (the forward's h, which tanh reads next) keeps gemm_nn: a plain load right after a
-// masked store waits for that store to finish.
+// C (n, m) += A (n, k) · B (k, m), as gemm_nn, for a result that is not read in the next few
+// instructions: an input's gradient in the engine (dh_prev = dz·W_hh in an RNN step), which the
+// graph walk's own work separates from the backward that reads it. A row of C shorter than a
+// register stays in one register along k, and each row of B is one masked load (with AVX-512):
+// fewer instructions than the tiles' half-register and scalar edges. The sum for each value runs
+// along k in the same order, each step a multiply-add that the compiler may fuse where it leaves
+// some of the tiles' unfused, so a value may differ from gemm_nn's in its last bit. A result read
+// at once keeps gemm_nn (the forward's h, which tanh reads next; the hand-written loop's dh, which
+// its next statement reads): a plain load right after a masked store waits for that store.
 inline void gemm_nn_for_gradient(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
     if (m >= kLanes || k == 1) return gemm_nn(n, k, m, A, B, C);
     for (int64_t i = 0; i < n; ++i) {
@@ -196,9 +197,9 @@ inline void gemm_nn_for_gradient(int64_t n, int64_t k, int64_t m, const float* A
 }
 
 // C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
-// With k = 1 (one RNN step of one sequence) this is an outer product, done by the plain loop
-// above: small and called at every step, it would pay more for entering the tiled loop than
-// for its own 100 multiply-adds.
+// With k = 1 (one RNN step of one sequence) this is an outer product, done by gemm_outer above:
+// small and called at every step, it would pay more for entering the tiled loop than for its own
+// 100 multiply-adds.
 inline void gemm_tn(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
     if (k == 1) return gemm_outer(n, m, A, B, C);
     if (m == 1) return gemm_rows_weighted(k, n, A, B, C);  // (the weight gradient of one input)

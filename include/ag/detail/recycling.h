@@ -54,7 +54,9 @@ inline FreeLists* lists() {
 }
 
 // slabs.cpp: new memory, and the lists of threads that ended.
-void* cut_from_slab(size_t bytes, size_t align);  // from this thread's slab (align: a power of 2)
+// New memory from this thread's slab of nodes, or of float buffers (align: a power of 2).
+enum class SlabOf { nodes, floats };
+void* cut_from_slab(SlabOf which, size_t bytes, size_t align);
 extern std::atomic<bool> orphans_waiting;  // the shared list holds blocks
 void adopt_orphans(FreeLists& l);          // moves the shared list's blocks into l
 void give_orphans(FreeLists& l);           // moves l's small buffers and nodes to the shared list
@@ -75,7 +77,7 @@ inline float* take_floats(size_t n) {
             l->small[n].pop_back();
             return p;
         }
-        return static_cast<float*>(cut_from_slab(n * sizeof(float), 16));
+        return static_cast<float*>(cut_from_slab(SlabOf::floats, n * sizeof(float), 16));
     }
     if (l)
         if (float* p = take_large(*l, n)) return p;
@@ -134,7 +136,7 @@ inline void* take_node_memory(size_t bytes) {
         l->nodes.pop_back();
         return p;
     }
-    return cut_from_slab(bytes, static_cast<size_t>(kNodeAlignment));
+    return cut_from_slab(SlabOf::nodes, bytes, static_cast<size_t>(kNodeAlignment));
 }
 inline void give_node_memory(void* p) {
     --live_node_count();

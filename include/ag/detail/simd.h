@@ -10,7 +10,7 @@
 #include <cstring>
 
 #if defined(__AVX2__)
-#include <immintrin.h>  // the masked loads and stores of load_first and store_first, pick_lanes
+#include <immintrin.h>  // AVX-512's masked loads and stores (load_first, store_first), the permutes of pick_lanes
 #endif
 
 namespace ag::detail {
