@@ -189,11 +189,8 @@ inline void gemm_nn(int64_t n, int64_t k, int64_t m, const float* A, const float
 // its next statement reads): a plain load right after a masked store waits for that store.
 inline void gemm_nn_for_gradient(int64_t n, int64_t k, int64_t m, const float* A, const float* B, float* C) {
     if (m >= kLanes || k == 1) return gemm_nn(n, k, m, A, B, C);
-    for (int64_t i = 0; i < n; ++i) {
-        Floats acc = load_first(C + i * m, m);
-        for (int64_t p = 0; p < k; ++p) acc += A[i * k + p] * load_first(B + p * m, m);
-        store_first(C + i * m, acc, m);
-    }
+    // row i of C += (row i of A)·B: B's rows weighted by row i of A
+    for (int64_t i = 0; i < n; ++i) gemm_rows_weighted(k, m, B, A + i * k, C + i * m);
 }
 
 // C (n, m) += A (k, n)ᵀ · B (k, m)   — weight gradients: dW = dyᵀ·x
